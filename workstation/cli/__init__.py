@@ -1,0 +1,47 @@
+"""Command line: ``workstation [COMMAND] ...``; without a command it opens the main window.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``, which adds a parser whose
+``func(args) -> int`` runs it. Exit codes: 0 success, 1 partial failure, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from workstation import __version__
+from workstation.core.errors import WorkstationError
+from workstation.core.logs import configure_logging
+from workstation.settings.home import log_folder
+
+COMMAND_MODULES = (
+    "workstation.cli.open_window",
+)
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workstation", description="Diagnostic reading workstation")
+    parser.add_argument("--version", action="version", version=f"workstation {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(log_folder(), verbose=args.verbose)
+    if args.command is None:
+        args = parser.parse_args(["open", *(argv or [])])
+    try:
+        return args.func(args)
+    except WorkstationError as error:
+        log.error("%s", error)
+        print(f"workstation: {error}", file=sys.stderr)
+        return 1

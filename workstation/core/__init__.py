@@ -1,0 +1,1 @@
+"""Application core without Qt or VTK: errors, logging, commands."""

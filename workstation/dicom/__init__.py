@@ -1,0 +1,1 @@
+"""DICOM data layer (no Qt): reading, the Patient/Study/Series/Instance model, display sets, pixels, geometry."""
