@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1
   libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-glx0 libdbus-1-3 libportaudio2
   orthanc orthanc-dicomweb orthanc-gdcm dcmtk
+  squashfs-tools msitools wixl
 )
 
 missing_debian_packages() {
@@ -38,7 +39,7 @@ stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  .venv/bin/pip install -q -e '.[test,package]'
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
