@@ -1,0 +1,131 @@
+"""Opening a DIMSE association to a PACS node, with TLS when the node asks for it.
+
+When an association fails, ``diagnose`` finds out why (nothing listening, no answer, certificate not
+trusted, association refused) so the user reads a cause and a remedy instead of "association failed".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+
+from pynetdicom import AE, _config
+from pynetdicom.association import Association
+from pynetdicom.presentation import PresentationContext
+
+from workstation.net.errors import PacsError
+from workstation.settings.pacs_nodes import LocalNode, PacsNode
+
+log = logging.getLogger(__name__)
+
+# pynetdicom's own per-PDU debug handlers cost more CPU than the transfer itself; our log says what matters.
+_config.LOG_HANDLER_LEVEL = "none"
+
+
+def tls_context(node: PacsNode) -> ssl.SSLContext:
+    """Client TLS context: trust only the node's CA; present our certificate when one is configured."""
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=node.ca_certificate)
+        if node.client_certificate:
+            context.load_cert_chain(node.client_certificate, node.client_key or None)
+    except (OSError, ssl.SSLError) as error:
+        log.error("TLS setup for %s failed: %s", node.address, error)
+        raise PacsError(
+            f"Cannot set up TLS for PACS {node.name!r}: {error}. Check the CA and client certificate paths "
+            "in the PACS settings."
+        ) from error
+    return context
+
+
+def application_entity(local: LocalNode, node: PacsNode) -> AE:
+    ae = AE(ae_title=local.aet)
+    ae.maximum_pdu_size = local.maximum_pdu_size
+    ae.connection_timeout = node.connect_timeout
+    ae.acse_timeout = node.connect_timeout
+    ae.dimse_timeout = node.network_timeout
+    ae.network_timeout = node.network_timeout
+    return ae
+
+
+def diagnose(node: PacsNode) -> str:
+    """Why an association to ``node`` could not be made, in the user's words."""
+    where = f"PACS {node.name!r} ({node.address})"
+    try:
+        with socket.create_connection((node.host, node.port), timeout=node.connect_timeout) as raw:
+            if node.tls:
+                try:
+                    with tls_context(node).wrap_socket(raw, server_hostname=node.host):
+                        pass
+                except ssl.SSLCertVerificationError as error:
+                    return (
+                        f"The certificate of {where} does not verify ({error.verify_message}); nothing was "
+                        "transferred. Check the node's CA certificate in the PACS settings."
+                    )
+                except (ssl.SSLError, OSError) as error:
+                    return f"The TLS handshake with {where} failed ({error}); check that the PACS expects TLS."
+    except ConnectionRefusedError:
+        return f"{where} is not running or not listening on port {node.port}; start it or check host and port."
+    except socket.timeout:
+        return f"{where} did not answer within {node.connect_timeout:.0f} s; check the network and the address."
+    except OSError as error:
+        return f"Cannot reach {where}: {error.strerror or error}; check host and port."
+    return (
+        f"{where} refused the association or did not answer it; check that its AE title is {node.aet!r} and "
+        "that it knows this workstation's AE title."
+    )
+
+
+def associate(
+    node: PacsNode,
+    local: LocalNode,
+    contexts: Sequence[PresentationContext],
+    *,
+    ext_neg: Sequence[object] = (),
+    evt_handlers: Sequence[tuple] = (),
+) -> Association:
+    ae = application_entity(local, node)
+    ae.requested_contexts = list(contexts)
+    tls_args = (tls_context(node), node.host) if node.tls else None
+    assoc = ae.associate(
+        node.host, node.port, ae_title=node.aet, max_pdu=local.maximum_pdu_size,
+        ext_neg=list(ext_neg) or None, evt_handlers=list(evt_handlers) or None, tls_args=tls_args,
+    )
+    if not assoc.is_established:
+        message = diagnose(node)
+        log.error("association to %s failed: %s", node.address, message)
+        raise PacsError(message)
+    return assoc
+
+
+@contextlib.contextmanager
+def association(
+    node: PacsNode,
+    local: LocalNode,
+    contexts: Sequence[PresentationContext],
+    *,
+    ext_neg: Sequence[object] = (),
+    evt_handlers: Sequence[tuple] = (),
+) -> Iterator[Association]:
+    """An established association, released (or aborted after an error) on leaving."""
+    assoc = associate(node, local, contexts, ext_neg=ext_neg, evt_handlers=evt_handlers)
+    try:
+        yield assoc
+    except BaseException:
+        assoc.abort()
+        raise
+    else:
+        if assoc.is_established:
+            assoc.release()
+
+
+def lost_association_message(node: PacsNode, assoc: Association, what: str) -> str:
+    """Message for an association that ended in the middle of ``what``."""
+    if assoc.is_aborted:
+        return f"PACS {node.name!r} aborted the connection during {what}."
+    return (
+        f"PACS {node.name!r} stopped answering during {what} (no reply within {node.network_timeout:.0f} s or "
+        "the connection closed)."
+    )

@@ -1,0 +1,205 @@
+"""A loopback Orthanc PACS run as a child process: for tests, the benchmark and the embedded default PACS.
+
+Orthanc gets a generated configuration in its own folder, free ports on 127.0.0.1 and ``TCP_NODELAY=1``
+(without it every image waits ~45 ms for Nagle + delayed ACK). ``start()`` returns once REST answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from workstation.net.errors import PacsError
+from workstation.settings.pacs_nodes import PacsNode
+
+log = logging.getLogger(__name__)
+
+ORTHANC_EXECUTABLE = "Orthanc"
+PLUGIN_FOLDER = Path("/usr/share/orthanc/plugins")
+PLUGINS = ("libOrthancDicomWeb.so", "libModalityWorklists.so")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def orthanc_installed() -> bool:
+    return shutil.which(ORTHANC_EXECUTABLE) is not None
+
+
+@dataclass(frozen=True)
+class OrthancTls:
+    """DICOM TLS for Orthanc's DIMSE port: its certificate and key, and the CA it trusts for clients."""
+
+    certificate: Path
+    private_key: Path
+    trusted_certificates: Path
+    require_client_certificate: bool = False
+
+
+@dataclass
+class OrthancServer:
+    """One Orthanc on loopback, owning ``folder`` (storage, index, worklists, config, log)."""
+
+    folder: Path
+    aet: str = "ORTHANC"
+    dicom_port: int = 0
+    http_port: int = 0
+    modalities: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    check_called_aet: bool = False
+    tls: OrthancTls | None = None
+    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def dicomweb_url(self) -> str:
+        return f"{self.base_url}/dicom-web"
+
+    @property
+    def address(self) -> str:
+        """``AET@HOST:PORT``, the form the command line accepts for a DIMSE node."""
+        return f"{self.aet}@127.0.0.1:{self.dicom_port}"
+
+    def node(self, name: str = "orthanc", method: str = "get", **options: object) -> PacsNode:
+        """This server as a PACS node (DIMSE and DICOMweb), retrieving with ``method``."""
+        return PacsNode(
+            name=name, aet=self.aet, host="127.0.0.1", port=self.dicom_port, dicomweb_url=self.dicomweb_url,
+            retrieve_method=method, **options,
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def configuration(self) -> dict:
+        worklists = self.folder / "worklists"
+        plugins = [str(PLUGIN_FOLDER / name) for name in PLUGINS if (PLUGIN_FOLDER / name).exists()]
+        config: dict = {
+            "Name": f"workstation-{self.aet}",
+            "StorageDirectory": str(self.folder / "storage"),
+            "IndexDirectory": str(self.folder / "index"),
+            "DicomAet": self.aet,
+            "DicomPort": self.dicom_port,
+            "HttpPort": self.http_port,
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "HttpServerEnabled": True,
+            "HttpThreadsCount": 32,
+            "DicomServerEnabled": True,
+            "DicomCheckCalledAet": self.check_called_aet,
+            "DicomAlwaysAllowEcho": True,
+            "DicomAlwaysAllowStore": True,
+            "DicomAlwaysAllowFind": True,
+            "DicomAlwaysAllowFindWorklist": True,
+            "DicomAlwaysAllowGet": True,
+            "DicomAlwaysAllowMove": True,
+            "DicomModalities": {name: list(entry) for name, entry in self.modalities.items()},
+            "DicomScpTimeout": 30,
+            "StorageCompression": False,
+            "Plugins": plugins,
+            "Worklists": {"Enable": True, "Database": str(worklists)},
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "StudiesMetadata": "MainDicomTags"},
+        }
+        if self.tls is not None:
+            config.update(
+                DicomTlsEnabled=True,
+                DicomTlsCertificate=str(self.tls.certificate),
+                DicomTlsPrivateKey=str(self.tls.private_key),
+                DicomTlsTrustedCertificates=str(self.tls.trusted_certificates),
+                DicomTlsRemoteCertificateRequired=self.tls.require_client_certificate,
+            )
+        return config
+
+    def start(self, timeout: float = 20.0) -> "OrthancServer":
+        if not orthanc_installed():
+            raise PacsError(
+                "Orthanc is not installed, so the built-in PACS cannot start. "
+                "Install it with: apt-get install orthanc orthanc-dicomweb (or run scripts/setup.sh as root)."
+            )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "worklists").mkdir(exist_ok=True)
+        self.dicom_port = self.dicom_port or free_port()
+        self.http_port = self.http_port or free_port()
+        config_path = self.folder / "orthanc.json"
+        config_path.write_text(json.dumps(self.configuration(), indent=2), encoding="utf-8")
+        environment = dict(os.environ, TCP_NODELAY="1")
+        log_file = open(self.folder / "orthanc.log", "ab")
+        try:
+            self._process = subprocess.Popen(
+                [ORTHANC_EXECUTABLE, str(config_path)],
+                stdout=log_file, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
+            )
+        finally:
+            log_file.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise PacsError(f"Orthanc stopped right after starting; see {self.folder / 'orthanc.log'}")
+            try:
+                if requests.get(f"{self.base_url}/system", timeout=1).ok:
+                    log.info("Orthanc %s up: DICOM port %d, HTTP port %d", self.aet, self.dicom_port, self.http_port)
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise PacsError(f"Orthanc did not answer within {timeout:.0f} s; see {self.folder / 'orthanc.log'}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask Orthanc to exit (SIGTERM) and wait; kill it if it does not."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+    def kill(self) -> None:
+        """Kill Orthanc at once (SIGKILL): the fault tests use it to cut a transfer in the middle."""
+        if self._process is not None and self._process.poll() is None:
+            os.kill(self._process.pid, signal.SIGKILL)
+            self._process.wait(10)
+
+    def upload(self, paths: list[Path]) -> int:
+        """Load DICOM files into Orthanc over REST; returns how many it accepted."""
+        accepted = 0
+        with requests.Session() as session:
+            for path in paths:
+                response = session.post(f"{self.base_url}/instances", data=path.read_bytes(), timeout=60)
+                if not response.ok:
+                    raise PacsError(f"Orthanc refused {path.name}: HTTP {response.status_code} {response.text[:200]}")
+                accepted += 1
+        return accepted
+
+    def upload_bytes(self, encoded: bytes) -> None:
+        response = requests.post(f"{self.base_url}/instances", data=encoded, timeout=60)
+        if not response.ok:
+            raise PacsError(f"Orthanc refused an instance: HTTP {response.status_code} {response.text[:200]}")
+
+    def instance_count(self) -> int:
+        return int(requests.get(f"{self.base_url}/statistics", timeout=10).json()["CountInstances"])
+
+    def __enter__(self) -> "OrthancServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
