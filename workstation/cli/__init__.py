@@ -18,6 +18,7 @@ from workstation.settings.home import log_folder
 
 COMMAND_MODULES = (
     "workstation.cli.open_window",
+    "workstation.cli.selftest_cmd",
 )
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workstation", description="Diagnostic reading workstation")
     parser.add_argument("--version", action="version", version=f"workstation {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    parser.add_argument("--selftest", action="store_true", help="same as the selftest command")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
@@ -37,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(log_folder(), verbose=args.verbose)
-    if args.command is None:
+    if args.selftest:
+        args = parser.parse_args(["selftest"])
+    elif args.command is None:
         args = parser.parse_args(["open", *(argv or [])])
     try:
         return args.func(args)

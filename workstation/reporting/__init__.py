@@ -1,0 +1,1 @@
+"""Dictation capture and storage, the report, signing and the outbound queue (sounddevice only here)."""
