@@ -1,0 +1,318 @@
+"""The local archive: a file store and its SQLite index under one folder, safe across threads and crashes.
+
+An instance is written to a temporary file, flushed, renamed into place, then indexed in a transaction,
+so after a kill at any point the only debris is a temporary file or a file not in the index, which the
+next opening removes. Files the index lists always exist (rows whose file vanished are dropped too).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstation.archive.eviction import studies_to_evict
+from workstation.archive.importer import collect_sources
+from workstation.archive.index import ArchiveIndex
+from workstation.archive.part10 import InstanceHeader, NotDicomError, Part10Instance, prepare_part10
+from workstation.archive.process_lock import ArchiveProcessLock
+from workstation.archive.records import (
+    EvictionReport,
+    ImportReport,
+    PatientRecord,
+    SeriesRecord,
+    StoreResult,
+    StudyRecord,
+)
+from workstation.archive.store import FileStore
+from workstation.core.errors import ArchiveError, DicomReadError
+from workstation.settings.home import archive_folder
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "index.sqlite"
+LOCK_NAME = "archive.lock"
+BATCH_FILES = 64
+BATCH_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class _Written:
+    """An instance whose file is written and flushed under a temporary name, not yet in the index."""
+
+    header: InstanceHeader
+    temporary: Path
+    relative: str
+    size: int
+
+
+class Archive:
+    """Local DICOM cache: SQLite index (index.sqlite) over a file store, under one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._process_lock = ArchiveProcessLock(self.folder / LOCK_NAME)
+            self._store = FileStore(self.folder)
+        except OSError as error:
+            log.error("cannot open archive folder %s: %s", self.folder, error)
+            raise ArchiveError(
+                f"cannot open the archive folder {self.folder}: {error.strerror or error}. "
+                "Check that it exists and is writable."
+            ) from error
+        try:
+            self._index = ArchiveIndex(self.folder / INDEX_NAME)
+        except sqlite3.Error as error:
+            log.error("cannot open archive index in %s: %s", self.folder, error)
+            raise ArchiveError(
+                f"cannot open the archive index in {self.folder} ({error}). "
+                "If the disk is fine, move index.sqlite aside and re-import the studies."
+            ) from error
+        self._write_lock = threading.Lock()
+        self._open_studies: Counter[str] = Counter()
+        if self._process_lock.try_exclusive():
+            self._recover()
+        else:
+            log.info("archive %s is open in another process; crash recovery left to it", self.folder)
+        self._process_lock.share()
+
+    @classmethod
+    def open_default(cls) -> Archive:
+        return cls(archive_folder())
+
+    def close(self) -> None:
+        self._index.close()
+        self._process_lock.release()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing
+
+    def import_paths(
+        self, paths: Iterable[Path], progress: Callable[[int, int], None] | None = None
+    ) -> ImportReport:
+        """Import files, folders (recursive) and DICOMDIR files; idempotent by SOPInstanceUID."""
+        sources = collect_sources(paths)
+        problems = list(sources.problems)
+        warnings: list[tuple[Path, str]] = []
+        skipped: list[Path] = []
+        imported = duplicates = 0
+        pending: list[_Written] = []
+        pending_bytes = 0
+        total = len(sources.files)
+        try:
+            for done, path in enumerate(sources.files, start=1):
+                try:
+                    instance = prepare_part10(path.read_bytes(), path)
+                except NotDicomError as error:
+                    if path in sources.found_in_folders:
+                        skipped.append(path)
+                    else:
+                        problems.append((path, error.problem))
+                except DicomReadError as error:
+                    log.info("not imported: %s", error)
+                    problems.append((path, error.problem))
+                except OSError as error:
+                    log.info("not imported: %s: %s", path, error)
+                    problems.append((path, f"could not be read ({error.strerror or error})"))
+                else:
+                    if self._index.has_instance(instance.header.sop_instance_uid):
+                        duplicates += 1
+                    else:
+                        warnings += [(path, warning) for warning in instance.warnings]
+                        pending.append(self._write(instance))
+                        pending_bytes += len(instance.data)
+                if len(pending) >= BATCH_FILES or pending_bytes >= BATCH_BYTES or (done == total and pending):
+                    stored = self._file(pending)
+                    imported += len(stored)
+                    duplicates += len(pending) - len(stored)
+                    pending, pending_bytes = [], 0
+                if progress is not None:
+                    progress(done, total)
+        except ArchiveError:
+            for item in pending:
+                self._store.discard(item.temporary)
+            raise
+        log.info("import: %d imported, %d duplicates, %d problems, %d not DICOM skipped",
+                 imported, duplicates, len(problems), len(skipped))
+        return ImportReport(imported, duplicates, problems, warnings, skipped)
+
+    def store_part10(self, data: bytes) -> StoreResult:
+        """File one Part 10 file as received from the network; a known SOPInstanceUID is not stored twice.
+
+        Raises DicomReadError for bytes that cannot be filed, ArchiveError when the disk refuses the write.
+        """
+        instance = prepare_part10(data, "received instance")
+        uid = instance.header.sop_instance_uid
+        existing = self._index.instance_path(uid)
+        if existing is not None:
+            return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True,
+                               warnings=instance.warnings)
+        written = self._write(instance)
+        stored = bool(self._file([written]))
+        return StoreResult(uid, self._store.absolute(written.relative), stored=stored, duplicate=not stored,
+                           warnings=instance.warnings)
+
+    def _write(self, instance: Part10Instance) -> _Written:
+        header = instance.header
+        temporary = self._store.write_temporary(instance.data)
+        relative = self._store.relative_path(header.study_instance_uid, header.sop_instance_uid)
+        return _Written(header, temporary, relative, len(instance.data))
+
+    def _file(self, written: list[_Written]) -> set[str]:
+        """Rename written files into place and index them in one transaction; return the SOP UIDs stored.
+
+        Runs under the write lock, so two threads receiving the same instance store it once.
+        """
+        with self._write_lock:
+            fresh: dict[str, _Written] = {}
+            for item in written:
+                uid = item.header.sop_instance_uid
+                if uid in fresh or self._index.has_instance(uid):
+                    self._store.discard(item.temporary)
+                else:
+                    fresh[uid] = item
+            placed: list[_Written] = []
+            try:
+                for item in fresh.values():
+                    self._store.place(item.temporary, item.relative)
+                    placed.append(item)
+                self._store.sync_folders([item.relative for item in placed])
+                added = self._index.add_instances([(item.header, item.relative, item.size) for item in placed])
+            except (OSError, sqlite3.Error) as error:
+                for item in fresh.values():
+                    self._store.discard(item.temporary)
+                for item in placed:
+                    self._store.remove(item.relative)
+                if isinstance(error, OSError):
+                    raise self._store.write_error(error, f"{len(fresh)} instance file(s)") from error
+                raise self._index_error(error) from error
+            return {item.header.sop_instance_uid for item, was_added in zip(placed, added) if was_added}
+
+    def _index_error(self, error: sqlite3.Error) -> ArchiveError:
+        log.error("archive index update failed in %s: %s", self.folder, error)
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return ArchiveError(
+                f"the archive disk is full: could not update the index in {self.folder}. "
+                "Free some space (or evict old studies) and try again."
+            )
+        return ArchiveError(f"could not update the archive index in {self.folder} ({error}).")
+
+    # -- reading
+
+    def has_instance(self, sop_instance_uid: str) -> bool:
+        return self._index.has_instance(sop_instance_uid)
+
+    def instance_uids(self, study_instance_uid: str, series_instance_uid: str | None = None) -> set[str]:
+        return self._index.instance_uids(study_instance_uid, series_instance_uid)
+
+    def patients(self) -> list[PatientRecord]:
+        return self._index.patients()
+
+    def studies(self, patient_id: str | None = None) -> list[StudyRecord]:
+        """Newest first (by study date and time)."""
+        return self._index.studies(patient_id)
+
+    def series(self, study_instance_uid: str) -> list[SeriesRecord]:
+        return self._index.series(study_instance_uid)
+
+    def instance_paths(self, series_instance_uid: str) -> list[Path]:
+        """Absolute paths of the series' files, in instance number order."""
+        return [self._store.absolute(relative) for relative in self._index.instance_paths(series_instance_uid)]
+
+    def study(self, study_instance_uid: str) -> StudyRecord:
+        record = self._index.study(study_instance_uid)
+        if record is None:
+            raise ArchiveError(
+                f"study {study_instance_uid} is not in the local archive. "
+                "List the studies with `workstation archive list`."
+            )
+        return record
+
+    def export_study(self, study_instance_uid: str, destination: Path) -> int:
+        """Copy the study's Part 10 files unchanged to ``destination/SERnnnnn/IMGnnnnn.dcm``; return the count."""
+        self.study(study_instance_uid)
+        copies: list[tuple[Path, Path]] = []
+        for series_number, series in enumerate(self.series(study_instance_uid), start=1):
+            for image_number, source in enumerate(self.instance_paths(series.series_instance_uid), start=1):
+                copies.append((source, destination / f"SER{series_number:05d}" / f"IMG{image_number:05d}.dcm"))
+        taken = [target for _source, target in copies if target.exists()]
+        if taken:
+            raise ArchiveError(f"cannot export to {destination}: it already holds {taken[0]}. Choose an empty folder.")
+        try:
+            for source, target in copies:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        except OSError as error:
+            log.error("export of study %s to %s failed: %s", study_instance_uid, destination, error)
+            raise ArchiveError(
+                f"could not export the study to {destination}: {error.strerror or error}. "
+                "Check that the folder is writable and has free space."
+            ) from error
+        log.info("exported study %s: %d files to %s", study_instance_uid, len(copies), destination)
+        return len(copies)
+
+    # -- lifetime
+
+    def mark_open(self, study_instance_uid: str) -> None:
+        """A viewer shows the study: it is never evicted until marked closed (calls nest)."""
+        with self._write_lock:
+            self._open_studies[study_instance_uid] += 1
+        self._index.touch_study(study_instance_uid)
+
+    def mark_closed(self, study_instance_uid: str) -> None:
+        with self._write_lock:
+            self._open_studies[study_instance_uid] -= 1
+            if self._open_studies[study_instance_uid] <= 0:
+                del self._open_studies[study_instance_uid]
+
+    def set_read(self, study_instance_uid: str, read: bool = True) -> None:
+        """Unread studies are never evicted."""
+        self._index.set_read(study_instance_uid, read)
+
+    def evict(self, max_bytes: int | None = None, max_age_days: float | None = None) -> EvictionReport:
+        """Remove read, closed studies unused for ``max_age_days``, then the least recently used over ``max_bytes``."""
+        with self._write_lock:
+            studies = self._index.studies(None)
+            chosen = studies_to_evict(studies, set(self._open_studies), time.time(), max_bytes, max_age_days)
+            try:
+                paths = self._index.delete_studies([study.study_instance_uid for study in chosen])
+            except sqlite3.Error as error:
+                raise self._index_error(error) from error
+        for relative in paths:
+            self._store.remove(relative)
+        freed = sum(study.size_bytes for study in chosen)
+        remaining = sum(study.size_bytes for study in studies) - freed
+        over = max(0, remaining - max_bytes) if max_bytes is not None else 0
+        log.info("evicted %d studies (%d bytes); %d bytes remain", len(chosen), freed, remaining)
+        return EvictionReport(tuple(study.study_instance_uid for study in chosen), freed, remaining, over)
+
+    # -- recovery
+
+    def _recover(self) -> None:
+        """Make index and files agree after a crash: drop temporaries, unindexed files, rows without a file."""
+        leftovers = self._store.remove_temporaries()
+        on_disk = self._store.stored_files()
+        indexed = self._index.all_paths()
+        orphans = on_disk - indexed.keys()
+        for relative in orphans:
+            self._store.remove(relative)
+        missing = [relative for relative in indexed if relative not in on_disk]
+        if missing:
+            self._index.delete_instances_at(missing)
+        if leftovers or orphans or missing:
+            log.warning(
+                "archive %s repaired after an interruption: %d temporary files and %d unindexed files removed, "
+                "%d index rows without a file dropped", self.folder, leftovers, len(orphans), len(missing),
+            )

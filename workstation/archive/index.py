@@ -1,0 +1,262 @@
+"""The SQLite index of the archive: patients, studies, series, instances, their files, sizes and last access.
+
+WAL mode lets readers (the study browser) run while a writer files instances; one connection shared
+under a lock keeps it safe across the storage SCP's threads. Writes go in transactions, one per batch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from workstation.archive.part10 import InstanceHeader
+from workstation.archive.records import PatientRecord, SeriesRecord, StudyRecord
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS patients (
+    patient_key INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL,
+    issuer_of_patient_id TEXT NOT NULL,
+    patient_name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    UNIQUE (patient_id, issuer_of_patient_id)
+);
+CREATE TABLE IF NOT EXISTS studies (
+    study_instance_uid TEXT PRIMARY KEY,
+    patient_key INTEGER NOT NULL REFERENCES patients (patient_key),
+    study_date TEXT NOT NULL,
+    study_time TEXT NOT NULL,
+    accession_number TEXT NOT NULL,
+    study_description TEXT NOT NULL,
+    last_access REAL NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS studies_by_patient ON studies (patient_key);
+CREATE TABLE IF NOT EXISTS series (
+    series_instance_uid TEXT PRIMARY KEY,
+    study_instance_uid TEXT NOT NULL REFERENCES studies (study_instance_uid),
+    modality TEXT NOT NULL,
+    series_number INTEGER,
+    series_description TEXT NOT NULL,
+    body_part_examined TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS series_by_study ON series (study_instance_uid);
+CREATE TABLE IF NOT EXISTS instances (
+    sop_instance_uid TEXT PRIMARY KEY,
+    series_instance_uid TEXT NOT NULL REFERENCES series (series_instance_uid),
+    sop_class_uid TEXT NOT NULL,
+    instance_number INTEGER,
+    path TEXT NOT NULL UNIQUE,
+    size_bytes INTEGER NOT NULL,
+    stored_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_by_series ON instances (series_instance_uid);
+"""
+
+STUDY_SELECT = """
+SELECT s.study_instance_uid, p.patient_id, p.issuer_of_patient_id, p.patient_name, s.study_date, s.study_time,
+       s.accession_number, s.study_description,
+       (SELECT group_concat(modality, '\\') FROM (SELECT DISTINCT modality FROM series
+            WHERE series.study_instance_uid = s.study_instance_uid AND modality != '' ORDER BY modality)),
+       (SELECT count(*) FROM series WHERE series.study_instance_uid = s.study_instance_uid),
+       (SELECT count(*) FROM instances JOIN series USING (series_instance_uid)
+            WHERE series.study_instance_uid = s.study_instance_uid),
+       (SELECT coalesce(sum(size_bytes), 0) FROM instances JOIN series USING (series_instance_uid)
+            WHERE series.study_instance_uid = s.study_instance_uid),
+       s.last_access, s.read
+FROM studies s JOIN patients p USING (patient_key)
+"""
+NEWEST_FIRST = " ORDER BY s.study_date DESC, s.study_time DESC, s.study_instance_uid"
+
+
+class ArchiveIndex:
+    """All SQL of the archive; callers never see a cursor."""
+
+    def __init__(self, path: Path) -> None:
+        self._lock = threading.RLock()
+        self._connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA journal_mode = WAL")
+        self._connection.execute("PRAGMA synchronous = NORMAL")
+        self._connection.execute("PRAGMA foreign_keys = ON")
+        self._connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (the caller maps sqlite errors)."""
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def _rows(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._connection.execute(sql, tuple(parameters)).fetchall()
+
+    # -- writing
+
+    def add_instances(self, entries: list[tuple[InstanceHeader, str, int]], now: float | None = None) -> list[bool]:
+        """Index (header, relative path, size) entries in one transaction; False for a SOP instance already there."""
+        now = time.time() if now is None else now
+        added: list[bool] = []
+        with self.transaction() as connection:
+            for header, path, size in entries:
+                connection.execute(
+                    "INSERT OR IGNORE INTO patients (patient_id, issuer_of_patient_id, patient_name, birth_date, sex)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (header.patient_id, header.issuer_of_patient_id, header.patient_name,
+                     header.patient_birth_date, header.patient_sex),
+                )
+                (patient_key,) = connection.execute(
+                    "SELECT patient_key FROM patients WHERE patient_id = ? AND issuer_of_patient_id = ?",
+                    (header.patient_id, header.issuer_of_patient_id),
+                ).fetchone()
+                connection.execute(
+                    "INSERT OR IGNORE INTO studies (study_instance_uid, patient_key, study_date, study_time,"
+                    " accession_number, study_description, last_access) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (header.study_instance_uid, patient_key, header.study_date, header.study_time,
+                     header.accession_number, header.study_description, now),
+                )
+                connection.execute(
+                    "INSERT OR IGNORE INTO series (series_instance_uid, study_instance_uid, modality, series_number,"
+                    " series_description, body_part_examined) VALUES (?, ?, ?, ?, ?, ?)",
+                    (header.series_instance_uid, header.study_instance_uid, header.modality, header.series_number,
+                     header.series_description, header.body_part_examined),
+                )
+                cursor = connection.execute(
+                    "INSERT OR IGNORE INTO instances (sop_instance_uid, series_instance_uid, sop_class_uid,"
+                    " instance_number, path, size_bytes, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (header.sop_instance_uid, header.series_instance_uid, header.sop_class_uid,
+                     header.instance_number, path, size, now),
+                )
+                added.append(cursor.rowcount == 1)
+                if cursor.rowcount == 1:
+                    connection.execute(
+                        "UPDATE studies SET last_access = max(last_access, ?) WHERE study_instance_uid = ?",
+                        (now, header.study_instance_uid),
+                    )
+        return added
+
+    def touch_study(self, study_instance_uid: str, now: float | None = None) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "UPDATE studies SET last_access = ? WHERE study_instance_uid = ?",
+                (time.time() if now is None else now, study_instance_uid),
+            )
+
+    def set_read(self, study_instance_uid: str, read: bool) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "UPDATE studies SET read = ? WHERE study_instance_uid = ?", (int(read), study_instance_uid)
+            )
+
+    def delete_studies(self, study_instance_uids: list[str]) -> list[str]:
+        """Remove studies with everything below them; return the relative paths of their files."""
+        paths: list[str] = []
+        with self.transaction() as connection:
+            for uid in study_instance_uids:
+                paths += [row[0] for row in connection.execute(
+                    "SELECT path FROM instances JOIN series USING (series_instance_uid)"
+                    " WHERE series.study_instance_uid = ?", (uid,))]
+                connection.execute(
+                    "DELETE FROM instances WHERE series_instance_uid IN"
+                    " (SELECT series_instance_uid FROM series WHERE study_instance_uid = ?)", (uid,))
+            _prune_empty(connection)
+        return paths
+
+    def delete_instances_at(self, paths: Iterable[str]) -> None:
+        with self.transaction() as connection:
+            connection.executemany("DELETE FROM instances WHERE path = ?", ((path,) for path in paths))
+            _prune_empty(connection)
+
+    # -- reading
+
+    def has_instance(self, sop_instance_uid: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,)))
+
+    def instance_path(self, sop_instance_uid: str) -> str | None:
+        rows = self._rows("SELECT path FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,))
+        return rows[0][0] if rows else None
+
+    def instance_uids(self, study_instance_uid: str, series_instance_uid: str | None) -> set[str]:
+        sql = ("SELECT sop_instance_uid FROM instances JOIN series USING (series_instance_uid)"
+               " WHERE series.study_instance_uid = ?")
+        parameters: list[object] = [study_instance_uid]
+        if series_instance_uid is not None:
+            sql += " AND series_instance_uid = ?"
+            parameters.append(series_instance_uid)
+        return {row[0] for row in self._rows(sql, parameters)}
+
+    def all_paths(self) -> dict[str, int]:
+        """Relative path -> size in bytes of every indexed file."""
+        return dict(self._rows("SELECT path, size_bytes FROM instances"))
+
+    def patients(self) -> list[PatientRecord]:
+        rows = self._rows(
+            "SELECT patient_id, issuer_of_patient_id, patient_name, birth_date, sex,"
+            " (SELECT count(*) FROM studies WHERE studies.patient_key = patients.patient_key)"
+            " FROM patients ORDER BY patient_name, patient_id, issuer_of_patient_id"
+        )
+        return [PatientRecord(*row) for row in rows]
+
+    def studies(self, patient_id: str | None) -> list[StudyRecord]:
+        if patient_id is None:
+            rows = self._rows(STUDY_SELECT + NEWEST_FIRST)
+        else:
+            rows = self._rows(STUDY_SELECT + " WHERE p.patient_id = ?" + NEWEST_FIRST, (patient_id,))
+        return [_study_record(row) for row in rows]
+
+    def study(self, study_instance_uid: str) -> StudyRecord | None:
+        rows = self._rows(STUDY_SELECT + " WHERE s.study_instance_uid = ?", (study_instance_uid,))
+        return _study_record(rows[0]) if rows else None
+
+    def series(self, study_instance_uid: str) -> list[SeriesRecord]:
+        rows = self._rows(
+            "SELECT series_instance_uid, study_instance_uid, modality, series_number, series_description,"
+            " body_part_examined, count(sop_instance_uid), coalesce(sum(size_bytes), 0)"
+            " FROM series LEFT JOIN instances USING (series_instance_uid) WHERE study_instance_uid = ?"
+            " GROUP BY series_instance_uid ORDER BY series_number IS NULL, series_number, series_instance_uid",
+            (study_instance_uid,),
+        )
+        return [SeriesRecord(*row) for row in rows]
+
+    def instance_paths(self, series_instance_uid: str) -> list[str]:
+        """Relative paths in instance number order (then SOP Instance UID, for files without a number)."""
+        rows = self._rows(
+            "SELECT path FROM instances WHERE series_instance_uid = ?"
+            " ORDER BY instance_number IS NULL, instance_number, sop_instance_uid",
+            (series_instance_uid,),
+        )
+        return [row[0] for row in rows]
+
+
+def _study_record(row: tuple) -> StudyRecord:
+    values = list(row)
+    values[8] = tuple(values[8].split("\\")) if values[8] else ()
+    values[13] = bool(values[13])
+    return StudyRecord(*values)
+
+
+def _prune_empty(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "DELETE FROM series WHERE NOT EXISTS"
+        " (SELECT 1 FROM instances WHERE instances.series_instance_uid = series.series_instance_uid)")
+    connection.execute(
+        "DELETE FROM studies WHERE NOT EXISTS"
+        " (SELECT 1 FROM series WHERE series.study_instance_uid = studies.study_instance_uid)")
+    connection.execute(
+        "DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies WHERE studies.patient_key = patients.patient_key)")

@@ -1,0 +1,182 @@
+"""Turning received or imported bytes into a DICOM Part 10 file fit to store, with the header fields the index needs.
+
+Only the header is parsed (never the pixel data), so filing an instance costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from workstation.core.errors import DicomReadError
+
+log = logging.getLogger(__name__)
+
+PREAMBLE_LENGTH = 128
+PART10_PREFIX = b"DICM"
+MEDIA_STORAGE_DIRECTORY_STORAGE = "1.2.840.10008.1.3.10"
+
+
+class NotDicomError(DicomReadError):
+    """The bytes hold no DICOM dataset at all (a README, a picture...), as opposed to a damaged DICOM file."""
+
+
+@dataclass(frozen=True)
+class InstanceHeader:
+    """The attributes of one SOP instance that the index keeps (patient, study, series and instance levels)."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    patient_id: str
+    issuer_of_patient_id: str
+    patient_name: str
+    patient_birth_date: str
+    patient_sex: str
+    study_date: str
+    study_time: str
+    accession_number: str
+    study_description: str
+    modality: str
+    series_number: int | None
+    series_description: str
+    body_part_examined: str
+    instance_number: int | None
+
+
+@dataclass(frozen=True)
+class Part10Instance:
+    """What will be written to the store: a Part 10 file (preamble zeroed if it held an executable)."""
+
+    header: InstanceHeader
+    data: bytes
+    warnings: tuple[str, ...]
+
+
+def prepare_part10(data: bytes, source: object) -> Part10Instance:
+    """Check and parse ``data`` (a whole file); ``source`` names it in messages (a path or "network").
+
+    Raises NotDicomError for bytes that are no DICOM at all, DicomReadError for a DICOM file that cannot
+    be filed (unreadable header, no UIDs, a DICOMDIR).
+    """
+    warnings: list[str] = []
+    if data[PREAMBLE_LENGTH : PREAMBLE_LENGTH + 4] == PART10_PREFIX:
+        dataset = _read_header(data, source)
+        header = _filed_header(dataset, source)
+        kind = executable_preamble_kind(data[:PREAMBLE_LENGTH])
+        if kind is not None:
+            data = bytes(PREAMBLE_LENGTH) + data[PREAMBLE_LENGTH:]
+            warnings.append(
+                f"its preamble held a {kind} executable header (CVE-2019-11687); stored with the preamble zeroed"
+            )
+            log.warning("%s: %s executable header in the DICOM preamble, zeroed before storing", source, kind)
+    else:
+        dataset = _read_bare_dataset(data, source)
+        header = _filed_header(dataset, source)
+        data = _as_part10(dataset, source)
+        warnings.append("it had no DICOM Part 10 file header; stored with one added")
+    return Part10Instance(header=header, data=data, warnings=tuple(warnings))
+
+
+def _filed_header(dataset: Dataset, source: object) -> InstanceHeader:
+    if str(dataset.file_meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY_STORAGE:
+        raise DicomReadError(source, "is a DICOMDIR (an index of a medium), not an image: import the DICOMDIR itself")
+    return header_of(dataset, source)
+
+
+def header_of(dataset: Dataset, source: object) -> InstanceHeader:
+    sop_instance_uid = _text(dataset, "SOPInstanceUID") or _text(dataset.file_meta, "MediaStorageSOPInstanceUID")
+    if not sop_instance_uid:
+        raise DicomReadError(source, "has no SOP Instance UID, so it cannot be filed")
+    study_instance_uid = _text(dataset, "StudyInstanceUID")
+    series_instance_uid = _text(dataset, "SeriesInstanceUID")
+    if not study_instance_uid or not series_instance_uid:
+        raise DicomReadError(source, "has no Study or Series Instance UID, so it cannot be filed")
+    return InstanceHeader(
+        sop_instance_uid=sop_instance_uid,
+        sop_class_uid=_text(dataset, "SOPClassUID") or _text(dataset.file_meta, "MediaStorageSOPClassUID"),
+        study_instance_uid=study_instance_uid,
+        series_instance_uid=series_instance_uid,
+        patient_id=_text(dataset, "PatientID"),
+        issuer_of_patient_id=_text(dataset, "IssuerOfPatientID"),
+        patient_name=_text(dataset, "PatientName"),
+        patient_birth_date=_text(dataset, "PatientBirthDate"),
+        patient_sex=_text(dataset, "PatientSex"),
+        study_date=_text(dataset, "StudyDate"),
+        study_time=_text(dataset, "StudyTime"),
+        accession_number=_text(dataset, "AccessionNumber"),
+        study_description=_text(dataset, "StudyDescription"),
+        modality=_text(dataset, "Modality"),
+        series_number=_integer(dataset, "SeriesNumber"),
+        series_description=_text(dataset, "SeriesDescription"),
+        body_part_examined=_text(dataset, "BodyPartExamined"),
+        instance_number=_integer(dataset, "InstanceNumber"),
+    )
+
+
+def _read_header(data: bytes, source: object) -> Dataset:
+    try:
+        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+    except EOFError:
+        raise DicomReadError(source, "file is truncated (ends in the middle of the header)") from None
+    except Exception as error:  # pydicom raises many types on malformed input; report, never crash
+        raise DicomReadError(source, f"unreadable DICOM header ({type(error).__name__}: {error})") from error
+
+
+def _read_bare_dataset(data: bytes, source: object) -> Dataset:
+    """A dataset written without preamble and file meta, as many older archives did: read it whole."""
+    try:
+        dataset = pydicom.dcmread(io.BytesIO(data), force=True)
+        if "SOPClassUID" not in dataset and "SOPInstanceUID" not in dataset:
+            raise NotDicomError(source, "not a DICOM file (no DICOM header found)")
+        return dataset
+    except DicomReadError:
+        raise
+    except Exception:  # forced parsing of arbitrary bytes fails in many ways; none of them is DICOM
+        raise NotDicomError(source, "not a DICOM file (no DICOM header found)") from None
+
+
+def _as_part10(dataset: Dataset, source: object) -> bytes:
+    implicit_vr, little_endian = dataset.original_encoding
+    if implicit_vr:
+        transfer_syntax = ImplicitVRLittleEndian
+    else:
+        transfer_syntax = ExplicitVRLittleEndian if little_endian else ExplicitVRBigEndian
+    dataset.ensure_file_meta()
+    dataset.file_meta.TransferSyntaxUID = UID(transfer_syntax)
+    dataset.file_meta.MediaStorageSOPClassUID = dataset.get("SOPClassUID", "")
+    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.get("SOPInstanceUID", "")
+    buffer = io.BytesIO()
+    try:
+        dataset.save_as(buffer, enforce_file_format=True)
+    except Exception as error:  # pydicom's writer refuses inconsistent datasets in many ways
+        raise DicomReadError(source, f"could not be given a Part 10 file header ({error})") from error
+    return buffer.getvalue()
+
+
+def executable_preamble_kind(preamble: bytes) -> str | None:
+    """Name the executable format ("PE", "ELF") whose header starts the 128-byte preamble, or None (polyglot files)."""
+    if preamble.startswith(b"MZ"):
+        return "PE"
+    if preamble.startswith(b"\x7fELF"):
+        return "ELF"
+    return None
+
+
+def _text(dataset: Dataset, keyword: str) -> str:
+    value = dataset.get(keyword)
+    return "" if value is None else str(value).strip("\0 ")
+
+
+def _integer(dataset: Dataset, keyword: str) -> int | None:
+    try:
+        value = dataset.get(keyword)
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,131 @@
+"""The file store: where instance files live inside the archive folder and how they get there atomically.
+
+File names come from a SHA-256 of the UIDs, never from DICOM values, so no value (``../../etc/passwd``)
+can steer a write outside the archive folder, and no patient data shows in a path. A file is first
+written to ``incoming/`` under a random name, flushed to disk (fsync), then renamed into place.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import uuid
+from pathlib import Path
+
+from workstation.core.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+FILES_FOLDER = "files"
+INCOMING_FOLDER = "incoming"
+TEMPORARY_SUFFIX = ".part"
+WRITE_CHUNK = 1 << 20
+
+
+class FileStore:
+    """Instance files under ``folder/files``; paths handed out and kept in the index are relative to ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.incoming = folder / INCOMING_FOLDER
+        (folder / FILES_FOLDER).mkdir(parents=True, exist_ok=True)
+        self.incoming.mkdir(parents=True, exist_ok=True)
+
+    def relative_path(self, study_instance_uid: str, sop_instance_uid: str) -> str:
+        """One folder per study (files read together stay together), one file per SOP instance."""
+        study = _digest(study_instance_uid)
+        instance = _digest(sop_instance_uid)
+        return f"{FILES_FOLDER}/{study[:2]}/{study[2:32]}/{instance[:40]}.dcm"
+
+    def absolute(self, relative: str) -> Path:
+        return self.folder / relative
+
+    def write_temporary(self, data: bytes) -> Path:
+        """Write ``data`` to a new file in ``incoming/`` and fsync it; on failure leave nothing behind."""
+        temporary = self.incoming / f"{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        except OSError as error:
+            raise self.write_error(error, "a new file") from error
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(descriptor, view[:WRITE_CHUNK])
+                    view = view[written:]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except OSError as error:
+            self.discard(temporary)
+            raise self.write_error(error, "a new file") from error
+        return temporary
+
+    def place(self, temporary: Path, relative: str) -> None:
+        """Rename a written temporary file to its final name (atomic: readers see all of it or nothing)."""
+        target = self.absolute(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, target)
+
+    def sync_folders(self, relatives: list[str]) -> None:
+        """Flush the renames to disk, once per folder touched (a study's files share one)."""
+        for folder in {self.absolute(relative).parent for relative in relatives} | {self.incoming}:
+            _fsync_folder(folder)
+
+    def discard(self, path: Path) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("could not remove %s: %s", path, error)
+
+    def remove(self, relative: str) -> None:
+        target = self.absolute(relative)
+        self.discard(target)
+        for folder in (target.parent, target.parent.parent):
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (or already gone): keep it
+
+    def stored_files(self) -> set[str]:
+        """Every instance file on disk, as relative paths (used to reconcile with the index after a crash)."""
+        found: set[str] = set()
+        for root, _folders, names in os.walk(self.folder / FILES_FOLDER):
+            relative_root = Path(root).relative_to(self.folder).as_posix()
+            found.update(f"{relative_root}/{name}" for name in names)
+        return found
+
+    def remove_temporaries(self) -> int:
+        """Delete what an interrupted write left in ``incoming/``; return how many files."""
+        leftovers = [path for path in self.incoming.iterdir() if path.is_file()]
+        for path in leftovers:
+            self.discard(path)
+        return len(leftovers)
+
+    def write_error(self, error: OSError, what: str) -> ArchiveError:
+        log.error("archive write failed in %s (%s): %s", self.folder, what, error)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return ArchiveError(
+                f"the archive disk is full: could not write {what} in {self.folder}. "
+                "Free some space (or evict old studies) and try again."
+            )
+        return ArchiveError(
+            f"could not write {what} in the archive folder {self.folder}: {error.strerror or error}. "
+            "Check that the folder exists and is writable."
+        )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fsync_folder(folder: Path) -> None:
+    if not hasattr(os, "O_DIRECTORY"):
+        return  # Windows has no folder handles to flush; NTFS journals renames itself
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,94 @@
+"""``workstation import PATH...`` and ``workstation archive list|export``: the local archive from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from workstation.archive import Archive, ImportReport
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    importer = subparsers.add_parser(
+        "import", help="import DICOM files, folders or DICOMDIRs into the local archive"
+    )
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file, a folder or a DICOMDIR")
+    importer.set_defaults(func=run_import)
+
+    archive = subparsers.add_parser("archive", help="look into the local archive")
+    actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
+    lister = actions.add_parser("list", help="patients, studies and series with instance counts")
+    lister.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lister.set_defaults(func=run_list)
+    exporter = actions.add_parser("export", help="copy a study's DICOM files, unchanged, to a folder")
+    exporter.add_argument("--study", required=True, metavar="UID", help="Study Instance UID")
+    exporter.add_argument("destination", type=Path, metavar="DIR")
+    exporter.set_defaults(func=run_export)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    with Archive.open_default() as archive:
+        report = archive.import_paths(args.paths)
+    print_import_report(report)
+    return 1 if report.problems else 0
+
+
+def print_import_report(report: ImportReport) -> None:
+    print(f"imported: {report.imported}, duplicates: {report.duplicates}, failed: {len(report.problems)}")
+    if report.skipped:
+        print(f"skipped {len(report.skipped)} files that are not DICOM")
+    for path, warning in report.warnings:
+        print(f"warning: {path}: {warning}")
+    for path, problem in report.problems:
+        print(f"failed: {path}: {problem}", file=sys.stderr)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with Archive.open_default() as archive:
+        tree = archive_tree(archive)
+    if args.json:
+        print(json.dumps({"patients": tree}, indent=2))
+        return 0
+    if not tree:
+        print("The local archive is empty. Add studies with `workstation import PATH`.")
+    for patient in tree:
+        print(f"{patient['patient_name'] or '(no name)'}  ID {patient['patient_id'] or '(none)'}"
+              f"  born {patient['birth_date'] or '-'}  sex {patient['sex'] or '-'}")
+        for study in patient["studies"]:
+            print(f"  {study['study_date'] or '--------'}  {'/'.join(study['modalities']) or '-'}"
+                  f"  {study['study_description'] or '(no description)'}  {study['instance_count']} images"
+                  f"  {'read' if study['read'] else 'unread'}  {study['study_instance_uid']}")
+            for series in study["series"]:
+                number = "-" if series["series_number"] is None else series["series_number"]
+                print(f"    #{number}  {series['modality'] or '-'}  {series['series_description'] or '(no description)'}"
+                      f"  {series['instance_count']} images")
+    return 0
+
+
+def archive_tree(archive: Archive) -> list[dict]:
+    """Patients with their studies, each with its series, as plain data (for JSON and the text listing)."""
+    tree = []
+    for patient in archive.patients():
+        studies = [
+            study for study in archive.studies(patient.patient_id)
+            if study.issuer_of_patient_id == patient.issuer_of_patient_id
+        ]
+        tree.append({
+            **dataclasses.asdict(patient),
+            "studies": [
+                {**dataclasses.asdict(study),
+                 "series": [dataclasses.asdict(series) for series in archive.series(study.study_instance_uid)]}
+                for study in studies
+            ],
+        })
+    return tree
+
+
+def run_export(args: argparse.Namespace) -> int:
+    with Archive.open_default() as archive:
+        count = archive.export_study(args.study, args.destination)
+    print(f"exported {count} files to {args.destination}")
+    return 0
