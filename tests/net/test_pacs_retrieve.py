@@ -1,0 +1,74 @@
+"""Retrieve the real CT (134 slices) from a real Orthanc by C-GET, C-MOVE and WADO-RS into the archive."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pydicom
+import pytest
+
+from workstation.archive import Archive
+from workstation.net.retrieve import retrieve
+from workstation.net.storage_scp import StorageSCP
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    with Archive(tmp_path / "archive") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def ct(ct_files):
+    headers = [pydicom.dcmread(path, stop_before_pixels=True) for path in ct_files]
+    return {
+        "study": headers[0].StudyInstanceUID,
+        "series": headers[0].SeriesInstanceUID,
+        "uids": {header.SOPInstanceUID: path for header, path in zip(headers, ct_files)},
+    }
+
+
+def assert_complete(archive, ct):
+    assert archive.instance_uids(ct["study"]) == set(ct["uids"])
+    paths = archive.instance_paths(ct["series"])
+    assert len(paths) == len(ct["uids"])
+    sample = pydicom.dcmread(paths[len(paths) // 2])
+    original = pydicom.dcmread(ct["uids"][sample.SOPInstanceUID])
+    assert np.array_equal(sample.pixel_array, original.pixel_array)
+
+
+@pytest.mark.parametrize("method", ["get", "move", "web"])
+def test_retrieve_whole_ct_study(pacs, local, archive, ct, method):
+    seen = []
+    report = retrieve(pacs.node(method=method), local, archive, ct["study"], progress=seen.append)
+    assert report.total_instances == report.received_instances == 134
+    assert report.already_present == 0
+    assert report.first_instance_seconds is not None and report.first_instance_seconds <= report.elapsed_seconds
+    assert seen[-1].received_instances == 134 and seen[-1].received_bytes == report.received_bytes
+    assert [snapshot.received_instances for snapshot in seen] == sorted(snapshot.received_instances for snapshot in seen)
+    assert_complete(archive, ct)
+
+
+@pytest.mark.parametrize("method", ["get", "move", "web"])
+def test_resume_fetches_only_what_is_missing(pacs, local, archive, ct, method):
+    already = sorted(ct["uids"].values())[::3]
+    assert archive.import_paths(already).imported == len(already)
+    before = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in archive.instance_paths(ct["series"])}
+    report = retrieve(pacs.node(method=method), local, archive, ct["study"], ct["series"])
+    assert report.already_present == len(already)
+    assert report.received_instances == 134 - len(already)
+    assert_complete(archive, ct)
+    after = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in archive.instance_paths(ct["series"])}
+    assert all(after[name] == digest for name, digest in before.items())
+    again = retrieve(pacs.node(method=method), local, archive, ct["study"])
+    assert again.received_instances == 0 and again.already_present == 134
+
+
+def test_c_move_into_the_running_storage_scp(pacs, local, archive, prior_files):
+    first = pydicom.dcmread(prior_files[0], stop_before_pixels=True)
+    with StorageSCP(archive, local) as scp:
+        report = retrieve(pacs.node(method="move"), local, archive, first.StudyInstanceUID, storage_scp=scp)
+        assert scp.received_unexpected == 0
+    assert report.received_instances == report.total_instances == 3
+    assert archive.has_instance(first.SOPInstanceUID)

@@ -1,0 +1,92 @@
+"""The workstation's storage SCP: receives C-MOVE results (and modality pushes) straight into the archive.
+
+Started with the app on the configured port. Every received instance is written as the encoded bytes
+that came over the wire; running C-MOVE transfers that expect it are told, for their progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from pynetdicom import AE, AllStoragePresentationContexts, evt
+from pynetdicom.sop_class import Verification
+
+from workstation.core.errors import WorkstationError
+from workstation.net.dimse_retrieve import COMPRESSED, UNCOMPRESSED
+from workstation.net.errors import PacsError
+from workstation.net.transfer import InstanceArchive, Transfer
+from workstation.settings.pacs_nodes import LocalNode
+
+log = logging.getLogger(__name__)
+
+_STATUS_OUT_OF_RESOURCES = 0xA700
+
+
+class StorageSCP:
+    def __init__(self, archive: InstanceArchive, local: LocalNode, host: str = "") -> None:
+        self.archive = archive
+        self.local = local
+        self.host = host
+        self._server = None
+        self._transfers: list[Transfer] = []
+        self._lock = threading.Lock()
+        self.received_unexpected = 0
+
+    def start(self) -> "StorageSCP":
+        ae = AE(ae_title=self.local.aet)
+        ae.maximum_pdu_size = self.local.maximum_pdu_size
+        for context in AllStoragePresentationContexts:
+            ae.add_supported_context(context.abstract_syntax, UNCOMPRESSED + COMPRESSED)
+        ae.add_supported_context(Verification)
+        try:
+            self._server = ae.start_server(
+                (self.host, self.local.storage_port), block=False,
+                evt_handlers=[(evt.EVT_C_STORE, self._handle_store)],
+            )
+        except OSError as error:
+            log.error("storage SCP cannot listen on port %d: %s", self.local.storage_port, error)
+            raise PacsError(
+                f"Cannot receive C-MOVE transfers: port {self.local.storage_port} is in use or not allowed "
+                f"({error.strerror or error}). Choose another storage port in the PACS settings."
+            ) from error
+        log.info("storage SCP %s listening on port %d", self.local.aet, self.local.storage_port)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+
+    def __enter__(self) -> "StorageSCP":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def subscribe(self, transfer: Transfer) -> None:
+        with self._lock:
+            self._transfers.append(transfer)
+
+    def unsubscribe(self, transfer: Transfer) -> None:
+        with self._lock:
+            if transfer in self._transfers:
+                self._transfers.remove(transfer)
+
+    def _handle_store(self, event: evt.Event) -> int:
+        data = event.encoded_dataset()
+        try:
+            result = self.archive.store_part10(data)
+        except WorkstationError as error:
+            log.error("storage SCP: storing a received instance failed: %s", error)
+            with self._lock:
+                for transfer in self._transfers:
+                    transfer.store_errors.append(str(error))
+            return _STATUS_OUT_OF_RESOURCES
+        with self._lock:
+            interested = [transfer for transfer in self._transfers if transfer.expects(result.sop_instance_uid)]
+        for transfer in interested:
+            transfer.count(result, len(data))
+        if not interested:
+            self.received_unexpected += 1
+        return 0x0000

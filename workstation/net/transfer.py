@@ -1,0 +1,140 @@
+"""Progress, cancel and the archive hand-off shared by every retrieve method (C-GET, C-MOVE, WADO-RS).
+
+A ``Transfer`` knows which instances it wants, stores each received one into the archive as the
+encoded bytes it came in, and counts instances, bytes and the time until the first one was on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class StoredInstance(Protocol):
+    sop_instance_uid: str
+    stored: bool
+    duplicate: bool
+
+
+class InstanceArchive(Protocol):
+    """The part of ``workstation.archive.Archive`` the network needs (kept narrow on purpose)."""
+
+    def store_part10(self, data: bytes) -> StoredInstance: ...
+    def has_instance(self, sop_instance_uid: str) -> bool: ...
+    def instance_uids(self, study_instance_uid: str, series_instance_uid: str | None = None) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class RetrieveProgress:
+    """A snapshot for the progress bar: counts, bytes, rate and time to the first instance."""
+
+    total_instances: int
+    received_instances: int
+    received_bytes: int
+    already_present: int
+    elapsed_seconds: float
+    first_instance_seconds: float | None
+
+    @property
+    def bytes_per_second(self) -> float:
+        return self.received_bytes / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def instances_per_second(self) -> float:
+        return self.received_instances / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+
+ProgressCallback = Callable[[RetrieveProgress], None]
+
+
+class Transfer:
+    """One retrieve in flight; thread-safe since C-GET/C-MOVE handlers and WADO workers call it at once."""
+
+    def __init__(self, archive: InstanceArchive, progress: ProgressCallback | None = None) -> None:
+        self.archive = archive
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+        self._cancel_actions: list[Callable[[], None]] = []
+        self._wanted: set[str] = set()
+        self.total_instances = 0
+        self.already_present = 0
+        self.received_instances = 0
+        self.received_bytes = 0
+        self.duplicates = 0
+        self.started = time.perf_counter()
+        self.first_instance_seconds: float | None = None
+        self.store_errors: list[str] = []
+
+    def expect(self, wanted: Iterable[str], total: int) -> None:
+        with self._lock:
+            self._wanted = set(wanted)
+            self.total_instances = total
+            self.already_present = total - len(self._wanted)
+        self._report()
+
+    def expects(self, sop_instance_uid: str) -> bool:
+        return sop_instance_uid in self._wanted
+
+    def store(self, data: bytes) -> StoredInstance:
+        """Put one received Part 10 file into the archive and count it; archive errors propagate."""
+        result = self.archive.store_part10(data)
+        self.count(result, len(data))
+        return result
+
+    def count(self, result: StoredInstance, size: int) -> None:
+        with self._lock:
+            if result.duplicate and not result.stored:
+                self.duplicates += 1
+            else:
+                self.received_instances += 1
+                self.received_bytes += size
+                if self.first_instance_seconds is None:
+                    self.first_instance_seconds = time.perf_counter() - self.started
+        self._report()
+
+    def snapshot(self) -> RetrieveProgress:
+        with self._lock:
+            return RetrieveProgress(
+                total_instances=self.total_instances,
+                received_instances=self.received_instances,
+                received_bytes=self.received_bytes,
+                already_present=self.already_present,
+                elapsed_seconds=time.perf_counter() - self.started,
+                first_instance_seconds=self.first_instance_seconds,
+            )
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.snapshot())
+
+    # cancel -------------------------------------------------------------------------------------
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def on_cancel(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (e.g. abort the association) when cancelled; at once if already cancelled."""
+        with self._lock:
+            self._cancel_actions.append(action)
+            run_now = self._cancelled.is_set()
+        if run_now:
+            action()
+
+    def forget_cancel_action(self, action: Callable[[], None]) -> None:
+        with self._lock:
+            if action in self._cancel_actions:
+                self._cancel_actions.remove(action)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled.set()
+            actions = list(self._cancel_actions)
+        for action in actions:
+            action()
