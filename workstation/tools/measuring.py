@@ -1,0 +1,77 @@
+"""Tools that draw measurements: length, angle, ellipse and rectangle ROI.
+
+Length and ROIs are one drag (press at one end or corner, release at the other). The angle takes a drag
+for the first arm (press at its end, release at the vertex), then a click for the end of the second arm.
+A measurement enters the undoable list only when it is complete; ``preview`` is what is being drawn.
+"""
+
+from __future__ import annotations
+
+from workstation.tools.pointer import PointerEvent, ToolContext
+from workstation.viewer.measurements import Measurement
+
+MINIMUM_DRAG_PIXELS = 3.0
+
+
+class MeasuringTool:
+    def __init__(self, kind: str) -> None:
+        if kind not in ("length", "angle", "ellipse", "rectangle"):
+            raise ValueError(f"unknown measurement kind {kind!r}")
+        self.kind = kind
+        self.preview: Measurement | None = None
+        self._press_view: tuple[float, float] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.preview is not None
+
+    def press(self, context: ToolContext, event: PointerEvent) -> None:
+        stack = context.viewport.stack
+        if stack is None:
+            return
+        point = event.image_position
+        if self.kind == "angle" and self.preview is not None and len(self.preview.points) == 3:
+            self.preview = self.preview.with_points((*self.preview.points[:2], point))
+            return
+        self._press_view = event.view_position
+        self.preview = Measurement(self.kind, stack.uid, context.viewport.slice_index, (point, point))
+
+    def move(self, context: ToolContext, event: PointerEvent) -> None:
+        if self.preview is None:
+            return
+        self.preview = self.preview.with_points((*self.preview.points[:-1], event.image_position))
+
+    def release(self, context: ToolContext, event: PointerEvent) -> None:
+        if self.preview is None:
+            return
+        self.move(context, event)
+        if self.kind == "angle" and len(self.preview.points) == 2:
+            if self._too_small(event):
+                self.preview = None
+                return
+            # first arm done: the vertex is where the drag ended; the second arm follows the pointer
+            self.preview = self.preview.with_points((*self.preview.points, event.image_position))
+            self._press_view = None
+            return
+        if self._too_small(event):
+            self.preview = None
+            return
+        context.session.measurements.add(self.preview)
+        self.preview = None
+        self._press_view = None
+
+    def hover(self, context: ToolContext, event: PointerEvent) -> None:
+        """Between the clicks of an angle, the second arm follows the pointer."""
+        if self.kind == "angle" and self.preview is not None and len(self.preview.points) == 3:
+            self.move(context, event)
+
+    def cancel(self) -> None:
+        self.preview = None
+        self._press_view = None
+
+    def _too_small(self, event: PointerEvent) -> bool:
+        if self._press_view is None:
+            return False
+        dx = event.view_position[0] - self._press_view[0]
+        dy = event.view_position[1] - self._press_view[1]
+        return (dx * dx + dy * dy) ** 0.5 < MINIMUM_DRAG_PIXELS

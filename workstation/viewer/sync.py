@@ -1,0 +1,65 @@
+"""Sync groups: viewports that scroll, window or zoom together (current vs prior, side-by-side series).
+
+Scrolling follows the patient position when both stacks share a frame of reference and are parallel;
+otherwise it keeps the image-number offset the user had when the link was switched on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workstation.viewer.viewport import Viewport
+
+PARALLEL_TOLERANCE = 0.99
+
+
+def same_space(a: Viewport, b: Viewport) -> bool:
+    """True when positions in ``a`` mean the same place in ``b``: one frame of reference, parallel planes."""
+    if a.stack is None or b.stack is None or not a.image_count or not b.image_count:
+        return False
+    if not a.stack.frame_of_reference_uid or a.stack.frame_of_reference_uid != b.stack.frame_of_reference_uid:
+        return False
+    return abs(float(np.dot(a.stack.planes[0].normal, b.stack.planes[0].normal))) >= PARALLEL_TOLERANCE
+
+
+@dataclass
+class SyncGroup:
+    viewports: list[Viewport] = field(default_factory=list)
+    link_scroll: bool = False
+    link_window: bool = False
+    link_zoom: bool = False
+    offsets: dict[int, int] = field(default_factory=dict)  # id(viewport) -> index offset from the source
+
+    def set_link_scroll(self, enabled: bool, source: Viewport | None = None) -> None:
+        """Switch scroll linking; the offsets between stacks in different spaces are taken from now."""
+        self.link_scroll = enabled
+        self.offsets.clear()
+        if enabled and source is not None:
+            for viewport in self.viewports:
+                if viewport is not source:
+                    self.offsets[id(viewport)] = viewport.slice_index - source.slice_index
+
+    def propagate(self, source: Viewport) -> list[Viewport]:
+        """Bring the others in line with ``source``; returns those that changed."""
+        changed = []
+        for target in self.viewports:
+            if target is source or target.stack is None:
+                continue
+            moved = False
+            if self.link_scroll and source.stack is not None:
+                if same_space(source, target):
+                    position = source.current_plane().patient_position(0, 0)
+                    moved |= target.go_to(target.stack.nearest_index(position))
+                else:
+                    moved |= target.go_to(source.slice_index + self.offsets.get(id(target), 0))
+            if self.link_window and source.window is not None and target.window != source.window:
+                target.window = source.window
+                moved = True
+            if self.link_zoom and (target.zoom, target.pan_mm) != (source.zoom, source.pan_mm):
+                target.zoom, target.pan_mm = source.zoom, source.pan_mm
+                moved = True
+            if moved:
+                changed.append(target)
+        return changed

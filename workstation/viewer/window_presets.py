@@ -1,0 +1,48 @@
+"""Window presets per modality from resources/presets/window_presets.json (editable by the site).
+
+Keys 1-9 pick presets in file order; a modality the file does not list uses the presets in the image
+header (WindowCenter/WindowWidth), which is what the modality's technologist chose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from workstation.core.errors import WorkstationError
+from workstation.core.resources import resource_path
+from workstation.dicom.voi import WindowLevel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PRESETS_PATH = resource_path("presets", "window_presets.json")
+
+
+class WindowPresets:
+    def __init__(self, by_modality: dict[str, list[WindowLevel]]) -> None:
+        self._by_modality = by_modality
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PRESETS_PATH) -> WindowPresets:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            by_modality = {
+                modality.upper(): [WindowLevel(float(p["center"]), float(p["width"]), str(p["name"])) for p in items]
+                for modality, items in raw.items()
+                if not modality.startswith("_")
+            }
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            log.error("window presets %s unreadable: %s", path, error)
+            raise WorkstationError(
+                f"The window presets file {path} could not be read ({error}). "
+                "Fix it or restore the shipped one."
+            ) from error
+        bad = [f"{m} {p.name}" for m, items in by_modality.items() for p in items if p.width < 1]
+        if bad:
+            raise WorkstationError(f"The window presets file {path} has presets with a width below 1: {bad}.")
+        return cls(by_modality)
+
+    def for_modality(self, modality: str, header_windows: list[WindowLevel] | None = None) -> list[WindowLevel]:
+        """The presets keys 1-9 select, in order."""
+        return list(self._by_modality.get(modality.upper(), []) or header_windows or [])[:9]
