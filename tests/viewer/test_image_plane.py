@@ -46,7 +46,7 @@ def test_real_ct_is_axial_and_real_mr_is_sagittal(shared_dicom):
     mr_file = sorted((shared_dicom / MR_FOLDER).glob("*.dcm"))[0]
     mr_plane = plane_from_dataset(pydicom.dcmread(mr_file, stop_before_pixels=True))
     for dataset_plane, expected in ((plane, {"left": "R", "right": "L", "top": "A", "bottom": "P"}),
-                                    (mr_plane, {"left": "AF", "right": "PH", "top": "HA", "bottom": "FP"})):
+                                    (mr_plane, {"left": "AI", "right": "PS", "top": "SA", "bottom": "IP"})):
         viewport = Viewport()
         viewport.show(ImageStack(uid="x", planes=[dataset_plane], rows=1, columns=1))
         assert viewport.orientation_labels() == expected

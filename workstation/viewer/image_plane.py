@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydicom.dataset import Dataset
 
+from workstation.dicom.frame_groups import frame_group_item
+
 
 class SpacingSource(enum.Enum):
     PATIENT = "mm"  # PixelSpacing: in the patient plane
@@ -68,24 +70,11 @@ def _floats(value: object, count: int) -> tuple[float, ...] | None:
     return numbers if len(numbers) == count else None
 
 
-def _frame_item(dataset: Dataset, frame_index: int, keyword: str) -> Dataset | None:
-    """The functional group item of an enhanced multi-frame (per-frame first, then shared)."""
-    for sequence_name in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
-        groups = dataset.get(sequence_name)
-        if not groups:
-            continue
-        group = groups[frame_index] if sequence_name.startswith("PerFrame") and frame_index < len(groups) else groups[0]
-        items = group.get(keyword)
-        if items:
-            return items[0]
-    return None
-
-
 def plane_from_dataset(dataset: Dataset, frame_index: int = 0) -> ImagePlane:
     """The plane of one image or one frame; missing geometry gives an axial plane at the origin, flagged."""
-    position_item = _frame_item(dataset, frame_index, "PlanePositionSequence") or dataset
-    orientation_item = _frame_item(dataset, frame_index, "PlaneOrientationSequence") or dataset
-    measures_item = _frame_item(dataset, frame_index, "PixelMeasuresSequence") or dataset
+    position_item = frame_group_item(dataset, "PlanePositionSequence", frame_index) or dataset
+    orientation_item = frame_group_item(dataset, "PlaneOrientationSequence", frame_index) or dataset
+    measures_item = frame_group_item(dataset, "PixelMeasuresSequence", frame_index) or dataset
 
     position = _floats(position_item.get("ImagePositionPatient"), 3)
     orientation = _floats(orientation_item.get("ImageOrientationPatient"), 6)

@@ -12,8 +12,8 @@ import numpy as np
 from workstation.dicom.voi import WindowLevel
 from workstation.viewer.cine import Cine
 from workstation.viewer.image_stack import ImageStack
-from workstation.viewer.orientation import edge_labels
 from workstation.viewer.view_transform import ViewTransform
+from workstation.volume.mpr import orientation_label
 
 MIN_ZOOM = 0.05
 MAX_ZOOM = 40.0
@@ -145,7 +145,7 @@ class Viewport:
         )
 
     def orientation_labels(self) -> dict[str, str]:
-        """Letters for the four edges (empty when the image has no orientation)."""
+        """Letters for the four edges (empty when the image has no orientation), radiological convention."""
         plane = self.current_plane()
         if plane is None or not plane.has_orientation:
             return {}
@@ -153,4 +153,10 @@ class Viewport:
                                         self.flip_horizontal, self.flip_vertical)
         right, down = transform.screen_directions_in_image()
         row, column = np.asarray(plane.row_direction), np.asarray(plane.column_direction)
-        return edge_labels(row * right[0] + column * right[1], row * down[0] + column * down[1])
+        screen_right, screen_down = row * right[0] + column * right[1], row * down[0] + column * down[1]
+        return {
+            "right": orientation_label(screen_right),
+            "left": orientation_label(-screen_right),
+            "bottom": orientation_label(screen_down),
+            "top": orientation_label(-screen_down),
+        }
