@@ -14,6 +14,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from workstation.core.errors import DicomReadError
+from workstation.dicom.preamble import executable_preamble_kind
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,9 @@ def prepare_part10(data: bytes, source: object) -> Part10Instance:
         if kind is not None:
             data = bytes(PREAMBLE_LENGTH) + data[PREAMBLE_LENGTH:]
             warnings.append(
-                f"its preamble held a {kind} executable header (CVE-2019-11687); stored with the preamble zeroed"
+                f"its preamble held an executable header, {kind} (CVE-2019-11687); stored with the preamble zeroed"
             )
-            log.warning("%s: %s executable header in the DICOM preamble, zeroed before storing", source, kind)
+            log.warning("%s: executable header in the DICOM preamble (%s), zeroed before storing", source, kind)
     else:
         dataset = _read_bare_dataset(data, source)
         header = _filed_header(dataset, source)
@@ -158,15 +159,6 @@ def _as_part10(dataset: Dataset, source: object) -> bytes:
     except Exception as error:  # pydicom's writer refuses inconsistent datasets in many ways
         raise DicomReadError(source, f"could not be given a Part 10 file header ({error})") from error
     return buffer.getvalue()
-
-
-def executable_preamble_kind(preamble: bytes) -> str | None:
-    """Name the executable format ("PE", "ELF") whose header starts the 128-byte preamble, or None (polyglot files)."""
-    if preamble.startswith(b"MZ"):
-        return "PE"
-    if preamble.startswith(b"\x7fELF"):
-        return "ELF"
-    return None
 
 
 def _text(dataset: Dataset, keyword: str) -> str:

@@ -19,6 +19,7 @@ from workstation.settings.home import log_folder
 COMMAND_MODULES = (
     "workstation.cli.open_window",
     "workstation.cli.selftest_cmd",
+    "workstation.cli.archive_cmd",
     "workstation.cli.demo_cmd",
 )
 
