@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 
@@ -38,3 +39,17 @@ def _grey_dataset(stored: np.ndarray, **attributes: object) -> FileDataset:
 def grey_dataset():
     """Factory: ``grey_dataset(stored, **attributes)`` -> an in-memory MONOCHROME2 dataset."""
     return _grey_dataset
+
+
+def _rescale_group(slope: str, intercept: str) -> Dataset:
+    transformation = Dataset()
+    transformation.RescaleSlope, transformation.RescaleIntercept = slope, intercept
+    group = Dataset()
+    group.PixelValueTransformationSequence = Sequence([transformation])
+    return group
+
+
+@pytest.fixture
+def rescale_group():
+    """Factory: ``rescale_group(slope, intercept)`` -> a functional group item with a Pixel Value Transformation."""
+    return _rescale_group

@@ -159,29 +159,20 @@ def test_no_rescale_returns_stored_values_unchanged(grey_dataset):
     assert modality_values(grey_dataset(stored), stored) is stored
 
 
-def _rescale_group(slope, intercept):
-    """A functional group item holding one Pixel Value Transformation."""
-    transformation = Dataset()
-    transformation.RescaleSlope, transformation.RescaleIntercept = slope, intercept
-    group = Dataset()
-    group.PixelValueTransformationSequence = Sequence([transformation])
-    return group
-
-
-def test_per_frame_rescale_of_enhanced_multiframe(grey_dataset):
+def test_per_frame_rescale_of_enhanced_multiframe(grey_dataset, rescale_group):
     stored = np.full((2, 2, 2), 100, np.int16)
     dataset = grey_dataset(stored)
-    dataset.PerFrameFunctionalGroupsSequence = Sequence([_rescale_group("1", "-1000"), _rescale_group("2", "0")])
+    dataset.PerFrameFunctionalGroupsSequence = Sequence([rescale_group("1", "-1000"), rescale_group("2", "0")])
     assert frame_rescale(dataset, 0) == (1.0, -1000.0)
     assert modality_values(dataset, stored[0], 0).tolist() == [[-900, -900], [-900, -900]]
     assert modality_values(dataset, stored[1], 1).tolist() == [[200, 200], [200, 200]]
 
 
-def test_shared_rescale_applies_when_the_frame_has_none(grey_dataset):
+def test_shared_rescale_applies_when_the_frame_has_none(grey_dataset, rescale_group):
     stored = np.full((2, 2, 2), 10, np.int16)
     dataset = grey_dataset(stored)
     dataset.PerFrameFunctionalGroupsSequence = Sequence([Dataset(), Dataset()])
-    dataset.SharedFunctionalGroupsSequence = Sequence([_rescale_group("3", "1")])
+    dataset.SharedFunctionalGroupsSequence = Sequence([rescale_group("3", "1")])
     assert modality_values(dataset, stored[1], 1).tolist() == [[31, 31], [31, 31]]
 
 

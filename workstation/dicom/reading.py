@@ -44,6 +44,8 @@ def read_dataset(path: str | Path, *, header_only: bool = False) -> FileDataset:
     except Exception as error:  # pydicom raises many types on malformed input; report, never crash
         log.warning("Cannot read %s", path, exc_info=True)
         raise DicomReadError(path, f"unreadable DICOM header ({type(error).__name__}: {error})") from error
+    if len(dataset) == 0:
+        raise _logged(DicomReadError(path, "holds no DICOM elements after its header (empty or truncated file)"))
     if not header_only:
         _complete_transfer_syntax(dataset, path)
     return dataset
