@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "workstation.cli.selftest_cmd",
     "workstation.cli.archive_cmd",
     "workstation.cli.demo_cmd",
+    "workstation.cli.inspect_cmd",
 )
 
 log = logging.getLogger(__name__)

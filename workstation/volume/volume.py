@@ -29,14 +29,27 @@ class Volume:
 
     @property
     def spacing(self) -> tuple[float, float, float]:
-        return tuple(float(v) for v in np.linalg.norm(self.affine[:3, :3], axis=0))
+        return affine_spacing(self.affine)
 
     @property
     def origin(self) -> tuple[float, float, float]:
-        return tuple(float(v) for v in self.affine[:3, 3])
+        return affine_origin(self.affine)
 
     @property
     def direction(self) -> tuple[float, ...]:
         """Nine numbers, row-major, whose columns are the unit i, j, k axes in LPS."""
-        unit_axes = self.affine[:3, :3] / np.linalg.norm(self.affine[:3, :3], axis=0)
-        return tuple(float(v) for v in unit_axes.reshape(-1))
+        return affine_direction(self.affine)
+
+
+def affine_spacing(affine: np.ndarray) -> tuple[float, float, float]:
+    """ITK spacing of an (i, j, k) -> LPS affine; usable before any voxel is read."""
+    return tuple(float(v) for v in np.linalg.norm(affine[:3, :3], axis=0))
+
+
+def affine_origin(affine: np.ndarray) -> tuple[float, float, float]:
+    return tuple(float(v) for v in affine[:3, 3])
+
+
+def affine_direction(affine: np.ndarray) -> tuple[float, ...]:
+    unit_axes = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
+    return tuple(float(v) for v in unit_axes.reshape(-1))
