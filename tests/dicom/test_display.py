@@ -163,3 +163,13 @@ def test_ybr_full_422_displays_as_rgb(shared_dicom):
 def test_float_parametric_map_is_windowed_over_its_range(shared_dicom):
     display = render_display_image(read_dataset(shared_dicom / DATA / "parametric_map_double_float.dcm"))
     assert display.dtype == np.uint8 and display.min() == 0 and display.max() == 255
+
+
+def test_voi_lut_applies_to_rounded_fractional_modality_values(grey_dataset):
+    stored = np.array([[20, 22, 24]], np.uint8)
+    dataset = grey_dataset(stored, RescaleSlope="0.5", RescaleIntercept="0.4")  # 10.4, 11.4, 12.4
+    item = Dataset()
+    item.add_new("LUTDescriptor", "US", [4, 10, 8])
+    item.add_new("LUTData", "US", [0, 100, 200, 255])
+    dataset.VOILUTSequence = Sequence([item])
+    assert render_display_image(dataset).tolist() == [[0, 100, 200]]

@@ -29,7 +29,8 @@ def render_display_image(dataset: Dataset, frame_index: int = 0, window: WindowL
     """One frame ready to show: uint8 (rows, columns) for grey, (rows, columns, 3) for colour.
 
     Without ``window``, a grey image uses the header's VOI LUT, else its first window, else one
-    computed from the values. Viewers that keep decoded frames call ``display_grey`` directly.
+    computed from the values; colour images have no VOI and ignore ``window``. Viewers that keep
+    decoded frames call ``display_grey`` directly on each window change.
     """
     stored = decode_frame(dataset, frame_index)
     if is_colour(dataset):
@@ -55,7 +56,7 @@ def _display_values(
 ) -> np.ndarray:
     """The pipeline on any array of stored values; ``frame`` is the whole frame, for a default window."""
     values = modality_values(dataset, stored, frame_index)
-    if window is None and has_voi_lut(dataset) and values.dtype.kind in "iu":
+    if window is None and has_voi_lut(dataset):
         display = apply_voi_lut_sequence(dataset, values)
     else:
         if window is None:

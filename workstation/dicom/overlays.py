@@ -26,10 +26,12 @@ def overlay_groups(dataset: Dataset) -> list[int]:
 def overlay_masks(dataset: Dataset, frame_index: int = 0) -> list[np.ndarray]:
     """One (rows, columns) bool mask per overlay group, in group order; all False where the overlay
     does not cover this frame, so positions in the list stay the same for every frame."""
-    rows, columns = int(dataset.Rows), int(dataset.Columns)
+    groups = overlay_groups(dataset)
+    if groups and not ("Rows" in dataset and "Columns" in dataset):
+        raise decoding_failure(dataset, "has overlay planes but no image size (Rows, Columns)")
     masks = []
-    for group in overlay_groups(dataset):
-        mask = np.zeros((rows, columns), dtype=bool)
+    for group in groups:
+        mask = np.zeros((int(dataset.Rows), int(dataset.Columns)), dtype=bool)
         plane = _overlay_plane(dataset, group, frame_index)
         if plane is not None:
             origin_row, origin_column = (int(v) - 1 for v in _element(dataset, group, 0x0050, [1, 1]))

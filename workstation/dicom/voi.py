@@ -99,7 +99,12 @@ def has_voi_lut(dataset: Dataset) -> bool:
 
 
 def apply_voi_lut_sequence(dataset: Dataset, values: np.ndarray, item_index: int = 0) -> np.ndarray:
-    """Map integer modality values through the header's VOI LUT, scaled to [0, 255] by its bit depth."""
+    """Map modality values through the header's VOI LUT, scaled to [0, 255] by its bit depth.
+
+    The table is indexed by whole numbers, so fractional modality values are rounded first.
+    """
+    if values.dtype.kind not in "iu":
+        values = np.rint(values).astype(np.int64)
     try:
         mapped = apply_voi(values, dataset, item_index)
         bits = int(dataset.VOILUTSequence[item_index].LUTDescriptor[2])
