@@ -203,3 +203,11 @@ def test_float_pixel_data_gives_float_values(shared_dicom):
     values = modality_values(dataset, stored)
     assert values.dtype == np.float32
     assert 0.9 < float(values.max()) < 1.0
+
+
+def test_float_pixel_data_with_whole_number_rescale_stays_float(grey_dataset):
+    stored = np.array([[0.25, 1.5]], np.float32)
+    dataset = grey_dataset(np.zeros((1, 2), np.uint16), RescaleSlope="2", RescaleIntercept="1")
+    values = modality_values(dataset, stored)
+    assert values.dtype == np.float32
+    assert values.tolist() == [[1.5, 4.0]]

@@ -74,8 +74,9 @@ def frame_rescale(dataset: Dataset, frame_index: int = 0) -> tuple[float, float]
 def modality_values(dataset: Dataset, stored: np.ndarray, frame_index: int = 0) -> np.ndarray:
     """Stored values of one frame -> modality values (e.g. Hounsfield units), PS3.3 C.11.1.
 
-    Integer results stay integer (int32) when slope and intercept are whole numbers, so windowing can
-    use a lookup table; otherwise float32. A Modality LUT Sequence gives its uint8/uint16 output.
+    Integer results stay integer (int32; int64 for 32-bit data) when slope and intercept are whole
+    numbers, so windowing can use a lookup table; otherwise float32. Identity returns ``stored`` itself.
+    A Modality LUT Sequence gives its uint8/uint16 output.
     """
     if dataset.get("ModalityLUTSequence") and stored.dtype.kind in "iu":
         try:
@@ -83,12 +84,9 @@ def modality_values(dataset: Dataset, stored: np.ndarray, frame_index: int = 0) 
         except (AttributeError, IndexError, ValueError, TypeError) as error:
             raise decoding_failure(dataset, f"the Modality LUT Sequence is malformed ({error})") from error
     slope, intercept = frame_rescale(dataset, frame_index)
-    if stored.dtype.kind not in "iu":
-        values = stored.astype(np.float32, copy=False)
-        return values * np.float32(slope) + np.float32(intercept) if (slope, intercept) != (1.0, 0.0) else values
     if (slope, intercept) == (1.0, 0.0):
-        return stored
-    if slope.is_integer() and intercept.is_integer():
+        return stored if stored.dtype.kind in "iu" else stored.astype(np.float32, copy=False)
+    if stored.dtype.kind in "iu" and slope.is_integer() and intercept.is_integer():
         wide = np.int64 if stored.dtype.itemsize >= 4 else np.int32
         return stored.astype(wide) * int(slope) + int(intercept)
     return stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)

@@ -66,14 +66,14 @@ def default_window(dataset: Dataset, values: np.ndarray, frame_index: int = 0) -
         return presets[0]
     finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
     if finite.size == 0:
-        return WindowLevel(0.5, 1.0, "full range")
+        return WindowLevel(0.5, 1.0, "auto")
     low, high = (float(v) for v in np.percentile(finite, (0.5, 99.5)))
     if high <= low:
         low, high = float(finite.min()), float(finite.max())
     if values.dtype.kind in "iu":
         # integer data: the window [low, high] maps low to black and high to white under LINEAR
-        return WindowLevel((low + high + 1) / 2, high - low + 1, "full range")
-    return WindowLevel((low + high) / 2, max(high - low, np.finfo(np.float32).eps), "full range")
+        return WindowLevel((low + high + 1) / 2, high - low + 1, "auto")
+    return WindowLevel((low + high) / 2, max(high - low, np.finfo(np.float32).eps), "auto")
 
 
 def apply_window(values: np.ndarray, window: WindowLevel, function: str = "LINEAR") -> np.ndarray:
