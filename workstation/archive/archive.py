@@ -14,7 +14,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstation.archive.eviction import studies_to_evict
@@ -40,6 +41,16 @@ INDEX_NAME = "index.sqlite"
 LOCK_NAME = "archive.lock"
 BATCH_FILES = 64
 BATCH_BYTES = 64 << 20
+WRITER_THREADS = 2
+
+
+@dataclass
+class _ImportTally:
+    imported: int = 0
+    duplicates: int = 0
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -102,51 +113,67 @@ class Archive:
     def import_paths(
         self, paths: Iterable[Path], progress: Callable[[int, int], None] | None = None
     ) -> ImportReport:
-        """Import files, folders (recursive) and DICOMDIR files; idempotent by SOPInstanceUID."""
+        """Import files, folders (recursive) and DICOMDIR files; idempotent by SOPInstanceUID.
+
+        Headers are parsed on this thread while writer threads write and flush the files (fsync waits
+        on the disk, not the CPU); every ``BATCH_FILES`` files are renamed into place and indexed at once.
+        """
         sources = collect_sources(paths)
-        problems = list(sources.problems)
-        warnings: list[tuple[Path, str]] = []
-        skipped: list[Path] = []
-        imported = duplicates = 0
-        pending: list[_Written] = []
-        pending_bytes = 0
+        tally = _ImportTally(problems=list(sources.problems))
+        batch: list[Future[_Written]] = []
+        batch_bytes = 0
         total = len(sources.files)
-        try:
-            for done, path in enumerate(sources.files, start=1):
-                try:
-                    instance = prepare_part10(path.read_bytes(), path)
-                except NotDicomError as error:
-                    if path in sources.found_in_folders:
-                        skipped.append(path)
-                    else:
-                        problems.append((path, error.problem))
-                except DicomReadError as error:
-                    log.info("not imported: %s", error)
-                    problems.append((path, error.problem))
-                except OSError as error:
-                    log.info("not imported: %s: %s", path, error)
-                    problems.append((path, f"could not be read ({error.strerror or error})"))
-                else:
-                    if self._index.has_instance(instance.header.sop_instance_uid):
-                        duplicates += 1
-                    else:
-                        warnings += [(path, warning) for warning in instance.warnings]
-                        pending.append(self._write(instance))
-                        pending_bytes += len(instance.data)
-                if len(pending) >= BATCH_FILES or pending_bytes >= BATCH_BYTES or (done == total and pending):
-                    stored = self._file(pending)
-                    imported += len(stored)
-                    duplicates += len(pending) - len(stored)
-                    pending, pending_bytes = [], 0
-                if progress is not None:
-                    progress(done, total)
-        except ArchiveError:
-            for item in pending:
-                self._store.discard(item.temporary)
-            raise
+        with ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="archive-writer") as writers:
+            try:
+                for done, path in enumerate(sources.files, start=1):
+                    instance = self._read_for_import(path, path in sources.found_in_folders, tally)
+                    if instance is not None:
+                        batch.append(writers.submit(self._write, instance))
+                        batch_bytes += len(instance.data)
+                    if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES or (done == total and batch):
+                        written = [future.result() for future in batch]
+                        stored = self._file(written)
+                        tally.imported += len(stored)
+                        tally.duplicates += len(written) - len(stored)
+                        batch, batch_bytes = [], 0
+                    if progress is not None:
+                        progress(done, total)
+            except BaseException:
+                self._discard_written(batch)
+                raise
         log.info("import: %d imported, %d duplicates, %d problems, %d not DICOM skipped",
-                 imported, duplicates, len(problems), len(skipped))
-        return ImportReport(imported, duplicates, problems, warnings, skipped)
+                 tally.imported, tally.duplicates, len(tally.problems), len(tally.skipped))
+        return ImportReport(tally.imported, tally.duplicates, tally.problems, tally.warnings, tally.skipped)
+
+    def _read_for_import(self, path: Path, found_in_folder: bool, tally: _ImportTally) -> Part10Instance | None:
+        """The instance to store from ``path``, or None (counted in ``tally``: duplicate, problem, skipped)."""
+        try:
+            instance = prepare_part10(path.read_bytes(), path)
+        except NotDicomError as error:
+            if found_in_folder:
+                tally.skipped.append(path)
+            else:
+                tally.problems.append((path, error.problem))
+            return None
+        except DicomReadError as error:
+            log.info("not imported: %s", error)
+            tally.problems.append((path, error.problem))
+            return None
+        except OSError as error:
+            log.info("not imported: %s: %s", path, error)
+            tally.problems.append((path, f"could not be read ({error.strerror or error})"))
+            return None
+        if self._index.has_instance(instance.header.sop_instance_uid):
+            tally.duplicates += 1
+            return None
+        tally.warnings += [(path, warning) for warning in instance.warnings]
+        return instance
+
+    def _discard_written(self, batch: list[Future[_Written]]) -> None:
+        """After a failure, remove the temporary files of a batch not filed (waiting for writes in flight)."""
+        for future in batch:
+            if future.exception() is None:
+                self._store.discard(future.result().temporary)
 
     def store_part10(self, data: bytes) -> StoreResult:
         """File one Part 10 file as received from the network; a known SOPInstanceUID is not stored twice.
