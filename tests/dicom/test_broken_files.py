@@ -12,7 +12,8 @@ import pytest
 
 from workstation.core.errors import DicomReadError
 from workstation.dicom.display import render_display_image
-from workstation.dicom.pixels import decode_frames
+from workstation.dicom.overlays import overlay_masks
+from workstation.dicom.pixels import decode_frames, number_of_frames
 from workstation.dicom.reading import read_dataset, read_many
 
 BROKEN_FOLDER = "broken_odd/pydicom-bundled"
@@ -85,3 +86,20 @@ def test_reading_the_whole_folder_loses_no_readable_file(shared_dicom):
     unreadable = {name for name, reason in EXPECTED.items() if reason == "not a DICOM file"}
     assert {p.path.name for p in problems} == unreadable
     assert len(datasets) == len(paths) - len(unreadable)
+
+
+@pytest.mark.shared_data
+def test_no_file_of_the_shared_data_escapes_with_another_exception(shared_dicom):
+    """All of ../shared/dicom, first and last frame: an image and masks, or a DicomReadError; nothing else."""
+    images = 0
+    for path in sorted(p for p in shared_dicom.rglob("*") if p.is_file()):
+        try:
+            dataset = read_dataset(path)
+            frames = number_of_frames(dataset)
+            for index in sorted({0, frames - 1}):
+                assert render_display_image(dataset, index).dtype == np.uint8
+                overlay_masks(dataset, index)
+            images += 1
+        except DicomReadError as error:
+            assert path.name in str(error)
+    assert images > 400

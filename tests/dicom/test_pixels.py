@@ -211,3 +211,17 @@ def test_float_pixel_data_with_whole_number_rescale_stays_float(grey_dataset):
     values = modality_values(dataset, stored)
     assert values.dtype == np.float32
     assert values.tolist() == [[1.5, 4.0]]
+
+
+@pytest.mark.shared_data
+def test_philips_field_map_frames_carry_different_rescales(shared_dicom):
+    """Enhanced MR field map: magnitude frames (slope 1.28) and field frames in Hz (intercept -500)."""
+    dataset = read_dataset(shared_dicom / "multiframe_enhanced/dcm_qa_enh/In/Philips/IM_0027_fMAP.dcm")
+    rescales = [frame_rescale(dataset, index) for index in range(number_of_frames(dataset))]
+    field_frames = [index for index, (_, intercept) in enumerate(rescales) if intercept == -500]
+    magnitude_frames = [index for index, (_, intercept) in enumerate(rescales) if intercept == 0]
+    assert field_frames and magnitude_frames
+    field = modality_values(dataset, decode_frame(dataset, field_frames[0]), field_frames[0])
+    magnitude = modality_values(dataset, decode_frame(dataset, magnitude_frames[0]), magnitude_frames[0])
+    assert field.dtype == np.float32 and field.min() < 0 and -501 < field.min() and field.max() < 501
+    assert magnitude.min() >= 0
