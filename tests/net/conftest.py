@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pydicom
 import pytest
 
-from workstation.net.orthanc_server import OrthancServer, free_port
+from workstation.net.orthanc_server import OrthancServer, OrthancTls, free_port
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 CT_VOLUME = Path("ct_volume/pancreatic_ct_cbct_seg_philips_ct/dicom")
@@ -62,3 +65,107 @@ def pacs(tmp_path_factory: pytest.TempPathFactory, ct_files: list[Path], prior_f
 @pytest.fixture()
 def node(pacs: OrthancServer) -> PacsNode:
     return pacs.node()
+
+
+def make_certificate_authority(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed CA (certificate, key) made with openssl."""
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate, key = folder / f"{name}-ca.crt", folder / f"{name}-ca.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name} CA",
+                    "-keyout", str(key), "-out", str(certificate)], check=True, capture_output=True)
+    return certificate, key
+
+
+def make_server_certificate(folder: Path, ca: tuple[Path, Path], name: str) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (IP subject alternative name) signed by ``ca``."""
+    certificate, key, request = folder / f"{name}.crt", folder / f"{name}.key", folder / f"{name}.csr"
+    extensions = folder / f"{name}.ext"
+    extensions.write_text("subjectAltName=IP:127.0.0.1\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(request)], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(request), "-CA", str(ca[0]), "-CAkey", str(ca[1]),
+                    "-CAcreateserial", "-days", "2", "-extfile", str(extensions), "-out", str(certificate)],
+                   check=True, capture_output=True)
+    return certificate, key
+
+
+@pytest.fixture(scope="session")
+def tls_pacs(tmp_path_factory: pytest.TempPathFactory, prior_files: list[Path], storage_port: int) -> Iterator[OrthancServer]:
+    """A second Orthanc that speaks DICOM TLS only, with a certificate signed by its own CA."""
+    folder = tmp_path_factory.mktemp("orthanc-tls")
+    ca = make_certificate_authority(folder / "pki", "pacs")
+    certificate, key = make_server_certificate(folder / "pki", ca, "orthanc")
+    server = start_orthanc(folder, storage_port,
+                           tls=OrthancTls(certificate=certificate, private_key=key, trusted_certificates=ca[0]))
+    try:
+        server.upload(prior_files[:6])
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def foreign_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA that signed nothing the PACS uses: trusting only it must make TLS fail."""
+    return make_certificate_authority(tmp_path_factory.mktemp("foreign-ca"), "foreign")[0]
+
+
+class FakePacs:
+    """A pynetdicom SCP serving ``files`` by C-FIND (image level) and C-GET, misbehaving on request.
+
+    ``find_delay`` seconds of silence before answering a C-FIND (a slow server); ``abort_after`` instances
+    sent by C-GET before it aborts the association (a peer abort).
+    """
+
+    def __init__(self, files: list[Path], find_delay: float = 0.0, abort_after: int | None = None) -> None:
+        from pynetdicom import AE, evt
+        from pynetdicom.sop_class import (
+            CTImageStorage, StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
+            Verification,
+        )
+
+        self.datasets = [pydicom.dcmread(path) for path in files]
+        self.find_delay, self.abort_after = find_delay, abort_after
+        self.port = free_port()
+        ae = AE(ae_title="FAKEPACS")
+        for model in (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet, Verification):
+            ae.add_supported_context(model)
+        ae.add_supported_context(CTImageStorage, scu_role=True, scp_role=True)
+        self.server = ae.start_server(("127.0.0.1", self.port), block=False, evt_handlers=[
+            (evt.EVT_C_FIND, self._find), (evt.EVT_C_GET, self._get)])
+
+    def _find(self, event):
+        time.sleep(self.find_delay)
+        for dataset in self.datasets:
+            answer = pydicom.Dataset()
+            answer.QueryRetrieveLevel = "IMAGE"
+            for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber"):
+                setattr(answer, keyword, dataset.get(keyword, ""))
+            yield 0xFF00, answer
+
+    def _get(self, event):
+        yield len(self.datasets)
+        for sent, dataset in enumerate(self.datasets):
+            if self.abort_after is not None and sent == self.abort_after:
+                event.assoc.abort()
+                return
+            yield 0xFF00, dataset
+
+    def node(self, **options) -> PacsNode:
+        return PacsNode(name="fake", aet="FAKEPACS", host="127.0.0.1", port=self.port, **options)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture()
+def fake_pacs() -> Iterator[Callable[..., FakePacs]]:
+    started: list[FakePacs] = []
+
+    def start(files: list[Path], **options) -> FakePacs:
+        started.append(FakePacs(files, **options))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()

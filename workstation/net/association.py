@@ -10,6 +10,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Iterator, Sequence
 
 from pynetdicom import AE, _config
@@ -121,11 +122,14 @@ def association(
             assoc.release()
 
 
-def lost_association_message(node: PacsNode, assoc: Association, what: str) -> str:
-    """Message for an association that ended in the middle of ``what``."""
-    if assoc.is_aborted:
-        return f"PACS {node.name!r} aborted the connection during {what}."
-    return (
-        f"PACS {node.name!r} stopped answering during {what} (no reply within {node.network_timeout:.0f} s or "
-        "the connection closed)."
-    )
+def lost_association_message(node: PacsNode, assoc: Association, what: str, last_message_at: float) -> str:
+    """Message for an association that ended in the middle of ``what`` (no response, or connection cut).
+
+    ``last_message_at`` is the ``time.monotonic()`` of the last message received: silence as long as the
+    node's timeout means a slow or hung PACS, anything shorter a cut connection.
+    """
+    silent = time.monotonic() - last_message_at
+    if silent >= node.network_timeout * 0.95:
+        return f"PACS {node.name!r} stopped answering during {what} (no reply within {node.network_timeout:.0f} s)."
+    assoc.join(1.0)
+    return f"PACS {node.name!r} aborted or closed the connection during {what}."

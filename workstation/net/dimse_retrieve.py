@@ -7,6 +7,7 @@ role); C-MOVE asks the PACS to send them to our own storage SCP, which stores th
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 from pydicom.dataset import Dataset
@@ -66,14 +67,16 @@ def _responses(
     node: PacsNode, assoc: Association, transfer: Transfer, responses: Iterator[tuple[Dataset, Dataset | None]], what: str
 ) -> None:
     """Consume one C-GET/C-MOVE's responses; raise with a clear message unless it ended in success."""
+    last_message_at = time.monotonic()
     for status, _identifier in responses:
         if not status:
             if transfer.cancelled:
                 raise RetrieveCancelled(f"Retrieve from PACS {node.name!r} cancelled; what arrived is kept.")
             raise PacsError(
-                lost_association_message(node, assoc, what)
+                lost_association_message(node, assoc, what, max(last_message_at, transfer.last_received_at))
                 + f" {transfer.received_instances} instances received are kept; retry to fetch the rest."
             )
+        last_message_at = time.monotonic()
         code = status.Status
         if code in _PENDING:
             continue
@@ -90,8 +93,14 @@ def _responses(
                 f"PACS {node.name!r} does not know this workstation as a C-MOVE destination "
                 f"(move destination unknown); add it there, or use C-GET or DICOMweb."
             )
-        log.error("%s at %s ended with status 0x%04X (%d failed)", what, node.address, code, failed)
-        raise PacsError(f"PACS {node.name!r} could not complete the {what} (status 0x{code:04X}).")
+        comment = str(status.get("ErrorComment", "") or "")
+        log.error("%s at %s ended with status 0x%04X (%d failed) %s", what, node.address, code, failed, comment)
+        hint = ""
+        if what == "C-MOVE" and transfer.received_instances == 0:
+            hint = (f" If the PACS does not know this workstation (AE title {assoc.requestor.ae_title!r}) as a C-MOVE "
+                    "destination, add it there, or retrieve by C-GET or DICOMweb.")
+        raise PacsError(f"PACS {node.name!r} could not complete the {what} (status 0x{code:04X}"
+                        + (f": {comment}" if comment else "") + f").{hint}")
 
 
 def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], wanted: list[RemoteInstance],

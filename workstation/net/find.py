@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from pydicom.dataset import Dataset
@@ -45,9 +46,11 @@ def c_find(node: PacsNode, local: LocalNode, level: str, match: Mapping[str, str
     )
     matches: list[Dataset] = []
     with association(node, local, [build_context(model)]) as assoc:
+        last_message_at = time.monotonic()
         for status, found in assoc.send_c_find(identifier(level, match), model):
             if not status:
-                raise PacsError(lost_association_message(node, assoc, f"a {level.lower()} query"))
+                raise PacsError(lost_association_message(node, assoc, f"the {level.lower()} query", last_message_at))
+            last_message_at = time.monotonic()
             if status.Status in _PENDING:
                 if found is not None:
                     matches.append(found)

@@ -70,6 +70,7 @@ class Transfer:
         self.duplicates = 0
         self.started = time.perf_counter()
         self.first_instance_seconds: float | None = None
+        self.last_received_at = time.monotonic()
         self.store_errors: list[str] = []
 
     def expect(self, wanted: Iterable[str], total: int) -> None:
@@ -90,6 +91,7 @@ class Transfer:
 
     def count(self, result: StoredInstance, size: int) -> None:
         with self._lock:
+            self.last_received_at = time.monotonic()
             if result.duplicate and not result.stored:
                 self.duplicates += 1
             else:
