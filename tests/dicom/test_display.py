@@ -173,3 +173,10 @@ def test_voi_lut_applies_to_rounded_fractional_modality_values(grey_dataset):
     item.add_new("LUTData", "US", [0, 100, 200, 255])
     dataset.VOILUTSequence = Sequence([item])
     assert render_display_image(dataset).tolist() == [[0, 100, 200]]
+
+
+def test_wide_32_bit_range_is_windowed_without_a_table(grey_dataset):
+    """A range too wide for a lookup table (RT dose, parametric maps) is mapped pixel by pixel."""
+    stored = np.array([[0, 1 << 30, (1 << 31) + 5]], np.uint32)
+    display = render_display_image(grey_dataset(stored), window=WindowLevel(1 << 30, 1 << 31))
+    assert display.tolist() == [[0, 128, 255]]
