@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 
 import pytest
 
 from tests.archive.factories import assert_index_and_files_agree, instance_bytes, stored_files
-from workstation.archive.index import ArchiveIndex
 from workstation.core.errors import ArchiveError
 
 
@@ -67,16 +65,16 @@ def test_import_stops_on_full_disk_and_keeps_only_whole_committed_files(archive,
     assert not any((archive.folder / "incoming").iterdir())
 
 
-def test_index_full_removes_the_placed_files(archive, monkeypatch):
-    def full(*_args, **_kwargs):
-        error = sqlite3.OperationalError("database or disk is full")
-        error.sqlite_errorcode = sqlite3.SQLITE_FULL
-        raise error
-
-    monkeypatch.setattr(ArchiveIndex, "add_instances", full)
+def test_full_index_removes_the_placed_file(archive):
+    archive.store_part10(instance_bytes(sop_instance_uid="1.2.3.4"))
+    connection = archive._index._connection  # SQLite's own limit makes it fail as on a full disk (SQLITE_FULL)
+    (pages,) = connection.execute("PRAGMA page_count").fetchone()
+    connection.execute(f"PRAGMA max_page_count = {pages}")
 
     with pytest.raises(ArchiveError, match=r"^the archive disk is full: "):
-        archive.store_part10(instance_bytes(sop_instance_uid="1.2.3.5"))
+        for number in range(50):  # fills the free pages left in the last one, then fails
+            archive.store_part10(instance_bytes(sop_instance_uid=f"1.2.3.5.{number}", study_instance_uid=f"1.2.8.{number}"))
 
-    assert stored_files(archive.folder) == set()
-    assert not any((archive.folder / "incoming").iterdir())
+    connection.execute(f"PRAGMA max_page_count = {2**30}")
+    assert_index_and_files_agree(archive)
+    assert len(stored_files(archive.folder)) == sum(s.instance_count for s in archive.studies())

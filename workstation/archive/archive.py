@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -78,14 +77,7 @@ class Archive:
                 f"cannot open the archive folder {self.folder}: {error.strerror or error}. "
                 "Check that it exists and is writable."
             ) from error
-        try:
-            self._index = ArchiveIndex(self.folder / INDEX_NAME)
-        except sqlite3.Error as error:
-            log.error("cannot open archive index in %s: %s", self.folder, error)
-            raise ArchiveError(
-                f"cannot open the archive index in {self.folder} ({error}). "
-                "If the disk is fine, move index.sqlite aside and re-import the studies."
-            ) from error
+        self._index = ArchiveIndex(self.folder / INDEX_NAME)
         self._write_lock = threading.Lock()
         self._open_studies: Counter[str] = Counter()
         if self._process_lock.try_exclusive():
@@ -217,24 +209,15 @@ class Archive:
                     placed.append(item)
                 self._store.sync_folders([item.relative for item in placed])
                 added = self._index.add_instances([(item.header, item.relative, item.size) for item in placed])
-            except (OSError, sqlite3.Error) as error:
+            except (OSError, ArchiveError) as error:
                 for item in fresh.values():
                     self._store.discard(item.temporary)
                 for item in placed:
                     self._store.remove(item.relative)
                 if isinstance(error, OSError):
                     raise self._store.write_error(error, f"{len(fresh)} instance file(s)") from error
-                raise self._index_error(error) from error
+                raise
             return {item.header.sop_instance_uid for item, was_added in zip(placed, added) if was_added}
-
-    def _index_error(self, error: sqlite3.Error) -> ArchiveError:
-        log.error("archive index update failed in %s: %s", self.folder, error)
-        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return ArchiveError(
-                f"the archive disk is full: could not update the index in {self.folder}. "
-                "Free some space (or evict old studies) and try again."
-            )
-        return ArchiveError(f"could not update the archive index in {self.folder} ({error}).")
 
     # -- reading
 
@@ -313,10 +296,7 @@ class Archive:
         with self._write_lock:
             studies = self._index.studies(None)
             chosen = studies_to_evict(studies, set(self._open_studies), time.time(), max_bytes, max_age_days)
-            try:
-                paths = self._index.delete_studies([study.study_instance_uid for study in chosen])
-            except sqlite3.Error as error:
-                raise self._index_error(error) from error
+            paths = self._index.delete_studies([study.study_instance_uid for study in chosen])
         for relative in paths:
             self._store.remove(relative)
         freed = sum(study.size_bytes for study in chosen)

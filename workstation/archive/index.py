@@ -6,6 +6,7 @@ under a lock keeps it safe across the storage SCP's threads. Writes go in transa
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -15,6 +16,9 @@ from pathlib import Path
 
 from workstation.archive.part10 import InstanceHeader
 from workstation.archive.records import PatientRecord, SeriesRecord, StudyRecord
+from workstation.core.errors import ArchiveError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -77,15 +81,26 @@ NEWEST_FIRST = " ORDER BY s.study_date DESC, s.study_time DESC, s.study_instance
 
 
 class ArchiveIndex:
-    """All SQL of the archive; callers never see a cursor."""
+    """All SQL of the archive; callers never see a cursor, and every SQLite failure arrives as ArchiveError."""
 
     def __init__(self, path: Path) -> None:
+        """Open (creating if needed) the index; ArchiveError if SQLite cannot."""
+        self.path = path
         self._lock = threading.RLock()
-        self._connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.execute("PRAGMA foreign_keys = ON")
-        self._connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        try:
+            self._connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            self._connection.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+        except sqlite3.Error as error:
+            log.error("cannot open archive index %s: %s", path, error)
+            raise ArchiveError(
+                f"cannot open the archive index {path} ({error}). "
+                "If the disk is fine, move index.sqlite aside and re-import the studies."
+            ) from error
 
     def close(self) -> None:
         with self._lock:
@@ -93,19 +108,37 @@ class ArchiveIndex:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (the caller maps sqlite errors)."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; SQLite errors become ArchiveError."""
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+                self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._connection
+                    self._connection.execute("COMMIT")
+                finally:
+                    if self._connection.in_transaction:
+                        self._connection.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                raise self._error(error) from error
 
     def _rows(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple]:
         with self._lock:
-            return self._connection.execute(sql, tuple(parameters)).fetchall()
+            try:
+                return self._connection.execute(sql, tuple(parameters)).fetchall()
+            except sqlite3.Error as error:
+                raise self._error(error) from error
+
+    def _error(self, error: sqlite3.Error) -> ArchiveError:
+        log.error("archive index %s: %s", self.path, error)
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return ArchiveError(
+                f"the archive disk is full: could not update the index {self.path}. "
+                "Free some space (or evict old studies) and try again."
+            )
+        return ArchiveError(
+            f"the archive index {self.path} could not be used ({error}). "
+            "Close other workstation windows using it and try again."
+        )
 
     # -- writing
 
