@@ -106,4 +106,5 @@ class VolumeRenderingScene:
         camera.SetPosition(*(self.center + np.array([0.0, -1.0, 0.0])))
         camera.SetViewUp(0.0, 0.0, 1.0)
         self.renderer.ResetCamera(self.patient_bounds())
+        camera.Zoom(1.3)  # ResetCamera fits the bounding sphere; the box's corners may leave the view
         self.renderer.ResetCameraClippingRange()
