@@ -44,6 +44,9 @@ def test_eight_threads_storing_overlapping_instances(archive):
     stored = [result.sop_instance_uid for result in results if result.stored]
     assert sorted(stored) == uids  # each once
     assert all(result.duplicate for result in results if not result.stored)
+    stored_path = {result.sop_instance_uid: result.path for result in results if result.stored}
+    assert all(result.path == stored_path[result.sop_instance_uid] for result in results)
+    assert all(path.is_file() for path in stored_path.values())
     assert len(stored_files(archive.folder)) == len(uids)
     assert sum(study.instance_count for study in archive.studies()) == len(uids)
     assert {uid for study in archive.studies() for uid in archive.instance_uids(study.study_instance_uid)} == set(uids)

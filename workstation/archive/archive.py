@@ -176,12 +176,13 @@ class Archive:
         uid = instance.header.sop_instance_uid
         existing = self._index.instance_path(uid)
         if existing is not None:
-            return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True,
-                               warnings=instance.warnings)
+            return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
         written = self._write(instance)
-        stored = bool(self._file([written]))
-        return StoreResult(uid, self._store.absolute(written.relative), stored=stored, duplicate=not stored,
-                           warnings=instance.warnings)
+        if self._file([written]):
+            return StoreResult(uid, self._store.absolute(written.relative), stored=True, duplicate=False,
+                               warnings=instance.warnings)
+        existing = self._index.instance_path(uid) or written.relative  # another thread stored it meanwhile
+        return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
 
     def _write(self, instance: Part10Instance) -> _Written:
         header = instance.header
@@ -296,9 +297,9 @@ class Archive:
         with self._write_lock:
             studies = self._index.studies(None)
             chosen = studies_to_evict(studies, set(self._open_studies), time.time(), max_bytes, max_age_days)
-            paths = self._index.delete_studies([study.study_instance_uid for study in chosen])
-        for relative in paths:
-            self._store.remove(relative)
+            # files go under the lock too, or a copy of an evicted instance received meanwhile would be deleted
+            for relative in self._index.delete_studies([study.study_instance_uid for study in chosen]):
+                self._store.remove(relative)
         freed = sum(study.size_bytes for study in chosen)
         remaining = sum(study.size_bytes for study in studies) - freed
         over = max(0, remaining - max_bytes) if max_bytes is not None else 0
