@@ -77,14 +77,18 @@ class Archive:
                 f"cannot open the archive folder {self.folder}: {error.strerror or error}. "
                 "Check that it exists and is writable."
             ) from error
-        self._index = ArchiveIndex(self.folder / INDEX_NAME)
         self._write_lock = threading.Lock()
         self._open_studies: Counter[str] = Counter()
-        if self._process_lock.try_exclusive():
-            self._recover()
-        else:
-            log.info("archive %s is open in another process; crash recovery left to it", self.folder)
-        self._process_lock.share()
+        try:
+            self._index = ArchiveIndex(self.folder / INDEX_NAME)
+            if self._process_lock.try_exclusive():
+                self._recover()
+            else:
+                log.info("archive %s is open in another process; crash recovery left to it", self.folder)
+            self._process_lock.share()
+        except BaseException:
+            self._process_lock.release()
+            raise
 
     @classmethod
     def open_default(cls) -> Archive:
