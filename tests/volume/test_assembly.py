@@ -11,7 +11,13 @@ from pydicom.uid import JPEG2000Lossless
 from tests.volume.synthetic_series import apply_to_files, axial_positions, slice_pixels, write_series
 from workstation.dicom.displaysets import display_sets
 from workstation.dicom.model import read_patients
-from workstation.volume.assembly import VolumeAssemblyError, assemble_volume, decoding_pool, modality_dtype
+from workstation.volume.assembly import (
+    VolumeAssemblyError,
+    assemble_volume,
+    decoding_pool,
+    modality_dtype,
+    store_modality_values,
+)
 
 CT_FOLDER = "ct_volume/pancreatic_ct_cbct_seg_philips_ct/dicom"
 MR_FOLDER = "mr_volume/FNNDSC_SAG-anon_siemens_skyra_mprage192"
@@ -179,3 +185,22 @@ def test_uncompressed_frames_are_read_in_place_without_the_decoder(tmp_path, mon
     monkeypatch.setattr("workstation.volume.assembly.decode_instance_frames", no_decoding)
     volume = assemble_volume(display_set)
     assert np.array_equal(volume.voxels[2], _expected_slice(20))
+
+
+@pytest.mark.parametrize(
+    "stored_dtype, bits, slope, intercept, target_dtype",
+    [
+        (np.uint16, 12, 1, -1024, np.int16),
+        (np.uint16, 16, 2, -32768, np.int32),
+        (np.int16, 16, 1, -1024, np.int32),
+        (np.uint16, 16, -1, 65535, np.uint16),
+        (np.uint8, 8, 3, 7, np.int16),
+    ],
+)
+def test_integer_rescale_is_exact_over_the_whole_stored_range(stored_dtype, bits, slope, intercept, target_dtype):
+    signed = np.iinfo(stored_dtype).min < 0
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    stored = np.linspace(low, high, 4096).round().astype(stored_dtype).reshape(64, 64)
+    target = np.empty((64, 64), dtype=target_dtype)
+    store_modality_values(target, stored, float(slope), float(intercept))
+    assert np.array_equal(target, stored.astype(np.int64) * slope + intercept)

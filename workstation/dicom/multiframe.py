@@ -71,9 +71,9 @@ def frame_attributes(dataset: Dataset) -> list[FrameAttributes]:
         rescale_intercept=intercept,
         image_type=_strings(dataset.get("ImageType")),
         phase_attributes=tuple(
-            (keyword, _hashable(dataset.get(keyword)))
-            for keyword in CLASSIC_PHASE_KEYWORDS
-            if dataset.get(keyword) not in (None, "")
+            (keyword, _hashable(value))
+            for keyword, value in ((keyword, dataset.get(keyword)) for keyword in CLASSIC_PHASE_KEYWORDS)
+            if value not in (None, "")
         ),
         slice_thickness=_number(dataset.get("SpacingBetweenSlices")) or _number(dataset.get("SliceThickness")),
         geometry_problem=problem,
