@@ -32,6 +32,11 @@ def read_study(folder: Path, key: str, header_only: bool = True) -> list[pydicom
     return [pydicom.dcmread(path, stop_before_pixels=header_only) for path in sorted((folder / key).rglob("*.dcm"))]
 
 
+def read_axial_ct(folder: Path, key: str, header_only: bool = True) -> list[pydicom.Dataset]:
+    """The CT slices without the scout (localizer)."""
+    return [ds for ds in read_study(folder, key, header_only) if "AXIAL" in ds.ImageType]
+
+
 def test_two_runs_write_identical_files(demo_folder: Path, tmp_path: Path) -> None:
     report = write_demo_studies(tmp_path)
     first = sorted(path.relative_to(demo_folder) for path in demo_folder.rglob("*") if path.is_file())
@@ -58,7 +63,7 @@ def test_every_instance_is_valid_part10_with_unique_uids(demo_folder: Path) -> N
 
 
 def test_demo_ct_slices_step_by_the_thickness_along_the_normal(demo_folder: Path) -> None:
-    datasets = read_study(demo_folder, CHEST_CT_CURRENT.key)
+    datasets = read_axial_ct(demo_folder, CHEST_CT_CURRENT.key)
     assert len(datasets) >= 80
     orientation = np.array(datasets[0].ImageOrientationPatient, dtype=float)
     normal = np.cross(orientation[:3], orientation[3:])
@@ -75,7 +80,7 @@ def test_demo_ct_slices_step_by_the_thickness_along_the_normal(demo_folder: Path
 
 def ct_volume(folder: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
     """HU volume [k, j, i] and the LPS position of each slice's first pixel, sorted along the normal."""
-    datasets = read_study(folder, key, header_only=False)
+    datasets = read_axial_ct(folder, key, header_only=False)
     datasets.sort(key=lambda ds: float(ds.ImagePositionPatient[2]))
     hu = np.stack([ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept) for ds in datasets])
     positions = np.array([ds.ImagePositionPatient for ds in datasets], dtype=float)
@@ -166,3 +171,22 @@ def test_demo_data_command_imports_once(tmp_path: Path, capsys: pytest.CaptureFi
     files = sum(1 for _ in tmp_path.rglob("*.dcm"))
     assert f"imported: {files}, duplicates: 0" in first
     assert f"imported: 0, duplicates: {files}" in second
+
+
+def test_demo_ct_scout_is_a_coronal_localizer_covering_the_slices(demo_folder: Path) -> None:
+    datasets = read_study(demo_folder, CHEST_CT_CURRENT.key, header_only=False)
+    (scout,) = [ds for ds in datasets if "LOCALIZER" in ds.ImageType]
+    axial = [ds for ds in datasets if "AXIAL" in ds.ImageType]
+    assert scout.SeriesInstanceUID != axial[0].SeriesInstanceUID
+    assert scout.FrameOfReferenceUID == axial[0].FrameOfReferenceUID
+    assert [float(v) for v in scout.ImageOrientationPatient] == [1, 0, 0, 0, 0, -1]
+    top = float(scout.ImagePositionPatient[2])
+    bottom = top - float(scout.PixelSpacing[0]) * (scout.Rows - 1)
+    slice_z = [float(ds.ImagePositionPatient[2]) for ds in axial]
+    assert bottom < min(slice_z) and max(slice_z) < top
+    # The projection is brighter (more attenuating) through the spine than through a lung.
+    image = scout.pixel_array.astype(float)
+    row = round((top - 0.0) / float(scout.PixelSpacing[0]))
+    centre = scout.Columns // 2
+    lung_column = centre + round(ChestAnatomy().right_lung_centre[0] / float(scout.PixelSpacing[1]))
+    assert image[row, centre] > image[row, lung_column] > image[row, 5]

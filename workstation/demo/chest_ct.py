@@ -11,6 +11,7 @@ from pydicom.uid import CTImageStorage
 
 from workstation.demo.catalog import DemoStudy
 from workstation.demo.chest_phantom import ChestAnatomy, chest_hounsfield
+from workstation.demo.chest_radiograph import attenuation_line_integrals
 from workstation.demo.modules import (
     DemoSeries,
     instance_dataset,
@@ -29,10 +30,18 @@ RESCALE_INTERCEPT = -1024.0
 NOISE_HU = 10.0
 AXIAL_ORIENTATION = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 CT_WINDOW_PRESETS = [("MEDIASTINUM", 50.0, 350.0), ("LUNG", -600.0, 1500.0), ("BONE", 400.0, 1800.0)]
+LOCALIZER_MATRIX = 512
+LOCALIZER_PIXEL_SPACING_MM = 0.8
+LOCALIZER_TOP_Z_MM = TOP_SLICE_Z_MM + 40.0
+CORONAL_ORIENTATION = (1.0, 0.0, 0.0, 0.0, 0.0, -1.0)
 
 
 def chest_ct_series(study: DemoStudy) -> DemoSeries:
     return DemoSeries(study, 2, "CT", "Chest 3.0 mm", CTImageStorage)
+
+
+def chest_ct_localizer_series(study: DemoStudy) -> DemoSeries:
+    return DemoSeries(study, 1, "CT", "Scout AP", CTImageStorage)
 
 
 def slice_positions() -> np.ndarray:
@@ -54,7 +63,32 @@ def chest_ct_hounsfield(study: DemoStudy) -> np.ndarray:
     return hu + rng.normal(0.0, NOISE_HU, hu.shape).astype(np.float32)
 
 
+def chest_ct_localizer(study: DemoStudy) -> Dataset:
+    """The AP scout the axial slices were planned on: a projection in the coronal plane through y = 0."""
+    series = chest_ct_localizer_series(study)
+    anatomy = ChestAnatomy(nodule_radius_mm=study.nodule_radius_mm)
+    integrals = attenuation_line_integrals(anatomy, LOCALIZER_MATRIX, LOCALIZER_PIXEL_SPACING_MM, LOCALIZER_TOP_Z_MM)
+    stored = np.rint(4095.0 * integrals / integrals.max()).astype(np.uint16)
+    dataset = instance_dataset(series, 1, ["ORIGINAL", "PRIMARY", "LOCALIZER"])
+    set_frame_of_reference(dataset, series)
+    dataset.PatientPosition = "HFS"
+    first_pixel_x = -(LOCALIZER_MATRIX / 2 - 0.5) * LOCALIZER_PIXEL_SPACING_MM
+    set_image_plane(
+        dataset, np.array([first_pixel_x, 0.0, LOCALIZER_TOP_Z_MM]), CORONAL_ORIENTATION,
+        (LOCALIZER_PIXEL_SPACING_MM, LOCALIZER_PIXEL_SPACING_MM), None,
+    )
+    dataset.KVP = "120"
+    dataset.AcquisitionNumber = 1
+    dataset.RescaleIntercept = "0"
+    dataset.RescaleSlope = "1"
+    dataset.RescaleType = "US"
+    set_pixel_data(dataset, stored, "MONOCHROME2", bits_stored=12)
+    set_window_presets(dataset, [("LOCALIZER", 2048.0, 4096.0)])
+    return dataset
+
+
 def chest_ct_datasets(study: DemoStudy) -> Iterator[Dataset]:
+    yield chest_ct_localizer(study)
     series = chest_ct_series(study)
     stored = np.clip(np.rint(chest_ct_hounsfield(study) - RESCALE_INTERCEPT), 0, 4095).astype(np.uint16)
     for index, position in enumerate(slice_positions()):

@@ -35,12 +35,13 @@ def chest_radiograph_series(study: DemoStudy) -> DemoSeries:
     return DemoSeries(study, 1, "DX", "Chest PA", DigitalXRayImageStorageForPresentation)
 
 
-def attenuation_line_integrals(anatomy: ChestAnatomy) -> np.ndarray:
-    """Sum of attenuation (unitless) through the body along y for each detector pixel [row, column]."""
-    coarse = MATRIX // PROJECTION_SUBSAMPLING
-    step = IMAGER_PIXEL_SPACING_MM * PROJECTION_SUBSAMPLING
+def attenuation_line_integrals(anatomy: ChestAnatomy, matrix: int, pixel_spacing_mm: float, top_z_mm: float) -> np.ndarray:
+    """Sum of attenuation (unitless) through the body along y for each pixel [row, column] of a square
+    image centred on x = 0 whose first row is at ``top_z_mm`` (rows go down towards the feet)."""
+    coarse = matrix // PROJECTION_SUBSAMPLING
+    step = pixel_spacing_mm * PROJECTION_SUBSAMPLING
     x = (np.arange(coarse) - (coarse / 2 - 0.5)) * step
-    z = TOP_Z_MM - np.arange(coarse) * step
+    z = top_z_mm - (PROJECTION_SUBSAMPLING - 1) / 2 * pixel_spacing_mm - np.arange(coarse) * step
     y = np.arange(-anatomy.half_depth - 5.0, anatomy.half_depth + 5.0, DEPTH_STEP_MM)
     # A different sub-step offset per pixel turns the depth sampling's contour bands into fine noise.
     pixel_index = np.arange(coarse)
@@ -67,7 +68,7 @@ def _upsample(image: np.ndarray, factor: int) -> np.ndarray:
 def chest_radiograph_pixels(study: DemoStudy) -> np.ndarray:
     """Stored MONOCHROME1 values: high attenuation (bone) gets low values, displayed white."""
     anatomy = ChestAnatomy(ANATOMY.half_width, ANATOMY.half_depth, study.nodule_radius_mm)
-    integrals = attenuation_line_integrals(anatomy)
+    integrals = attenuation_line_integrals(anatomy, MATRIX, IMAGER_PIXEL_SPACING_MM, TOP_Z_MM)
     presentation = (integrals / integrals.max()) ** 0.75  # compresses the mediastinum a little
     rng = np.random.default_rng(zlib.crc32(study.key.encode()))
     maximum = 2**BITS_STORED - 1

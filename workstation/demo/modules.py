@@ -103,13 +103,14 @@ def set_image_plane(
     position: np.ndarray,
     orientation: tuple[float, ...],
     pixel_spacing: tuple[float, float],
-    slice_thickness: float,
+    slice_thickness: float | None,
 ) -> None:
-    """Image Plane module; ``pixel_spacing`` is (row spacing, column spacing) as DICOM orders it."""
+    """Image Plane module; ``pixel_spacing`` is (row spacing, column spacing) as DICOM orders it; a
+    projection (localizer) has no slice thickness."""
     dataset.ImagePositionPatient = [_decimal(v) for v in position]
     dataset.ImageOrientationPatient = [_decimal(v) for v in orientation]
     dataset.PixelSpacing = [_decimal(v) for v in pixel_spacing]
-    dataset.SliceThickness = _decimal(slice_thickness)
+    dataset.SliceThickness = "" if slice_thickness is None else _decimal(slice_thickness)
     normal = np.cross(orientation[:3], orientation[3:])
     dataset.SliceLocation = _decimal(float(np.dot(normal, position)))
 

@@ -1,0 +1,76 @@
+"""Starting the Qt application: the archive, the main window, and the ``--screenshot`` check mode."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from workstation import __version__
+from workstation.archive import Archive
+from workstation.core.errors import WorkstationError
+from workstation._qt.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_DEADLINE_MS = 30_000
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Workstation")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_application(screenshot: str | None = None) -> int:
+    """Open the main window on the local archive; with ``screenshot``, save the window as PNG once the
+    study list and thumbnails are shown, then exit (status 0 if saved)."""
+    app = application()
+    try:
+        archive = Archive.open_default()
+    except WorkstationError as error:
+        log.error("cannot open the archive: %s", error)
+        QMessageBox.critical(None, "Workstation", str(error))
+        print(f"workstation: {error}", file=sys.stderr)
+        return 1
+    try:
+        window = MainWindow(archive)
+        window.show()
+        if screenshot:
+            _save_screenshot_when_settled(window, Path(screenshot), app)
+        window.refresh()
+        return app.exec()
+    finally:
+        archive.close()
+
+
+def _save_screenshot_when_settled(window: MainWindow, path: Path, app: QApplication) -> None:
+    def save() -> None:
+        if not window.grab().save(str(path), "PNG"):
+            log.error("could not save the screenshot to %s", path)
+            print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
+                  file=sys.stderr)
+            app.exit(1)
+            return
+        print(f"saved screenshot to {path}")
+        app.exit(0)
+
+    def settled_too_late() -> None:
+        log.warning("the window did not settle within %d ms; saving the screenshot as it is", SCREENSHOT_DEADLINE_MS)
+        save()
+
+    deadline = QTimer(window)
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(settled_too_late)
+    deadline.start(SCREENSHOT_DEADLINE_MS)
+
+    def settled() -> None:
+        window.study_browser.settled.disconnect(settled)
+        deadline.stop()
+        QTimer.singleShot(200, save)  # let the last thumbnails paint
+
+    window.study_browser.settled.connect(settled)

@@ -1,0 +1,106 @@
+"""The main window: the study list now, the reading screen once installed, a status bar for messages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QStackedWidget, QWidget
+
+from workstation import __version__
+from workstation.archive import Archive, ImportReport
+from workstation._qt.background import BackgroundTasks
+from workstation._qt.study_browser import StudyBrowser
+
+log = logging.getLogger(__name__)
+
+
+class ReadingScreen(Protocol):
+    """What the reading screen (workstation/_qt/reading/) offers the main window."""
+
+    def open_study(self, study_instance_uid: str) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Workstation {__version__}")
+        self.resize(1400, 900)
+        self.archive = archive
+        self.tasks = BackgroundTasks(self)
+        self.study_browser = StudyBrowser(archive, self.tasks)
+        self.reading_screen: QWidget | None = None
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.study_browser)
+        self.setCentralWidget(self.pages)
+
+        self.archive_label = QLabel()
+        self.archive_label.setToolTip(f"Local archive: {archive.folder}")
+        self.statusBar().addPermanentWidget(self.archive_label)
+        self.study_browser.status_message.connect(self.statusBar().showMessage)
+        self.study_browser.summary_changed.connect(self.archive_label.setText)
+        self.study_browser.study_opened.connect(self.open_study)
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for title, shortcut, handler in (
+            ("&Import folder…", QKeySequence("Ctrl+I"), self.choose_folder_to_import),
+            ("&Refresh study list", QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh),
+            ("Study &list", QKeySequence("Ctrl+L"), self.show_study_list),
+            ("&Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.close),
+        ):
+            action = QAction(title, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(handler)
+            file_menu.addAction(action)
+
+    def refresh(self) -> None:
+        self.study_browser.refresh()
+
+    def install_reading_screen(self, screen: QWidget) -> None:
+        """Plug in the reading screen: from then on, opening a study shows it there. ``screen`` must have
+        ``open_study(study_instance_uid)`` (see ReadingScreen) and may call ``show_study_list()`` to return."""
+        self.reading_screen = screen
+        self.pages.addWidget(screen)
+
+    def open_study(self, study_instance_uid: str) -> None:
+        if self.reading_screen is None:
+            self.study_browser.show_study_details(study_instance_uid)
+            return
+        self.reading_screen.open_study(study_instance_uid)
+        self.pages.setCurrentWidget(self.reading_screen)
+
+    def show_study_list(self) -> None:
+        self.pages.setCurrentWidget(self.study_browser)
+        self.study_browser.show_study_list()
+
+    def choose_folder_to_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import DICOM files from a folder")
+        if folder:
+            self.import_folder(Path(folder))
+
+    def import_folder(self, folder: Path) -> None:
+        """Import in a worker, then refresh the study list and report what happened."""
+        self.statusBar().showMessage(f"Importing {folder}…")
+        self.tasks.submit(
+            lambda: self.archive.import_paths([folder]),
+            self._imported,
+            lambda message: self.statusBar().showMessage(f"Import failed: {message}"),
+            f"Importing {folder}",
+        )
+
+    def _imported(self, report: ImportReport) -> None:
+        message = f"Imported {report.imported} images, {report.duplicates} already here"
+        if report.problems:
+            first_path, first_problem = report.problems[0]
+            message += f"; {len(report.problems)} could not be read (first: {first_path.name}: {first_problem})"
+        self.statusBar().showMessage(message + ".")
+        self.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.tasks.wait_until_idle():
+            log.warning("background jobs still running while the window closes")
+        super().closeEvent(event)
