@@ -1,0 +1,217 @@
+"""MPR and 3D speed on a synthetic 512x512x300 CT, in Qt windows under Xvfb (software OpenGL), against a
+plain VTK setup measured in the same run: vtkImageResliceMapper views for MPR, a default
+vtkSmartVolumeMapper for 3D.
+
+Figures: time until the three MPR views are on screen (target < 1.5 s), MPR re-render rate while
+scrolling (all three views redrawn per step), 3D frames/s while dragging at reduced quality (target
+>= 10) and the time of a full-quality 3D frame.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import numpy as np
+from PySide6.QtWidgets import QApplication
+from vtkmodules.vtkRenderingCore import (
+    vtkColorTransferFunction,
+    vtkImageSlice,
+    vtkRenderer,
+    vtkRenderWindow,
+    vtkVolume,
+    vtkVolumeProperty,
+)
+from vtkmodules.vtkCommonDataModel import vtkPiecewiseFunction
+from vtkmodules.vtkRenderingImage import vtkImageResliceMapper
+from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
+
+from workstation._qt.reading.mpr_view import MprView
+from workstation._qt.reading.volume_view import VolumeView
+from workstation.render.image_data import volume_to_image_data
+from workstation.render.vr_presets import load_presets
+from workstation.volume.mpr import AXIAL, VIEW_NAMES, STANDARD_ORIENTATIONS
+from workstation.volume.volume import Volume
+
+VIEW_SIZE = 500  # pixels, each MPR view and the 3D view
+SCROLL_STEPS = 60
+DRAG_STEPS = 30
+
+
+def synthetic_ct() -> Volume:
+    """Body ellipse of soft tissue with fat rim, lungs, spine, aorta with contrast: HU, 0.7 x 0.7 x 1 mm."""
+    j, i = np.ogrid[0:512, 0:512]
+    x, y = (i - 256) / 256.0, (j - 256) / 256.0
+    slab = np.full((512, 512), -1000, dtype=np.int16)
+    slab[(x / 0.85) ** 2 + (y / 0.6) ** 2 < 1] = -100
+    slab[(x / 0.8) ** 2 + (y / 0.55) ** 2 < 1] = 40
+    slab[((np.abs(x) - 0.4) / 0.28) ** 2 + (y / 0.38) ** 2 < 1] = -850
+    slab[(x / 0.09) ** 2 + ((y - 0.35) / 0.09) ** 2 < 1] = 700
+    slab[(x / 0.05) ** 2 + ((y - 0.2) / 0.05) ** 2 < 1] = 300
+    voxels = np.broadcast_to(slab, (300, 512, 512)).copy()
+    spine = slab == 700
+    for k in range(0, 300, 40):  # intervertebral discs
+        voxels[k : k + 4][:, spine] = 80
+    affine = np.diag([0.7, 0.7, 1.0, 1.0])
+    affine[:3, 3] = (-179.0, -179.0, -150.0)
+    return Volume(voxels, affine)
+
+
+def bench_mpr_ours(app: QApplication, volume: Volume) -> tuple[float, float]:
+    start = time.perf_counter()
+    view = MprView(volume, window_level=(400.0, 40.0))
+    view.resize(3 * VIEW_SIZE, VIEW_SIZE + 30)
+    view.show()
+    app.processEvents()
+    view.render()
+    ready = time.perf_counter() - start
+    start = time.perf_counter()
+    for step in range(SCROLL_STEPS):
+        view.scroll(AXIAL, 1 if step < SCROLL_STEPS // 2 else -1)
+    fps = SCROLL_STEPS / (time.perf_counter() - start)
+    view.close()
+    return ready, fps
+
+
+def bench_mpr_plain(volume: Volume) -> tuple[float, float]:
+    """Three vtkImageResliceMapper views slicing at the camera's focal point (the usual VTK recipe)."""
+    start = time.perf_counter()
+    image = volume_to_image_data(volume)
+    window = vtkRenderWindow()
+    window.SetSize(3 * VIEW_SIZE, VIEW_SIZE)
+    center = np.array(image.GetCenter())
+    cameras = []
+    for index, name in enumerate(VIEW_NAMES):
+        row, column = (np.array(v) for v in STANDARD_ORIENTATIONS[name])
+        mapper = vtkImageResliceMapper()
+        mapper.SetInputData(image)
+        mapper.SliceFacesCameraOn()
+        mapper.SliceAtFocalPointOn()
+        actor = vtkImageSlice()
+        actor.SetMapper(mapper)
+        actor.GetProperty().SetColorWindow(400)
+        actor.GetProperty().SetColorLevel(40)
+        renderer = vtkRenderer()
+        renderer.SetViewport(index / 3, 0, (index + 1) / 3, 1)
+        renderer.AddViewProp(actor)
+        camera = renderer.GetActiveCamera()
+        camera.ParallelProjectionOn()
+        normal = np.cross(row, column)
+        camera.SetFocalPoint(*center)
+        camera.SetPosition(*(center - 500 * normal))
+        camera.SetViewUp(*(-column))
+        renderer.ResetCamera()
+        window.AddRenderer(renderer)
+        cameras.append((camera, normal))
+    window.Render()
+    ready = time.perf_counter() - start
+    camera, normal = cameras[0]
+    start = time.perf_counter()
+    for step in range(SCROLL_STEPS):
+        shift = (1 if step < SCROLL_STEPS // 2 else -1) * 0.7 * normal
+        camera.SetFocalPoint(*(np.array(camera.GetFocalPoint()) + shift))
+        camera.SetPosition(*(np.array(camera.GetPosition()) + shift))
+        window.Render()
+    fps = SCROLL_STEPS / (time.perf_counter() - start)
+    window.Finalize()
+    return ready, fps
+
+
+def bench_3d_ours(app: QApplication, volume: Volume) -> tuple[float, float, float, bool]:
+    start = time.perf_counter()
+    view = VolumeView(volume)
+    view.resize(VIEW_SIZE, VIEW_SIZE + 30)
+    view.show()
+    app.processEvents()
+    view.render_full_quality()
+    first = time.perf_counter() - start
+    interactor = view.interactor
+    center = VIEW_SIZE // 2
+    interactor.SetEventInformation(center, center)
+    interactor.InvokeEvent("LeftButtonPressEvent")
+    frame_times = []
+    for step in range(1, DRAG_STEPS + 1):
+        interactor.SetEventInformation(center + 4 * step, center + step)
+        begin = time.perf_counter()
+        interactor.InvokeEvent("MouseMoveEvent")
+        frame_times.append(time.perf_counter() - begin)
+    interactor.InvokeEvent("LeftButtonReleaseEvent")
+    # Interactive frames: skip the first few, while the ray caster learns how long a frame takes.
+    interactive_fps = 1.0 / statistics.mean(frame_times[5:])
+    full = []
+    for _ in range(3):
+        view.rotate(5.0)
+        begin = time.perf_counter()
+        view.render_full_quality()
+        full.append(time.perf_counter() - begin)
+    cpu = view.scene.software_renderer
+    view.close()
+    return first, interactive_fps, statistics.median(full), cpu
+
+
+def bench_3d_plain(volume: Volume) -> tuple[float, float]:
+    """A default vtkSmartVolumeMapper (it picks GPU ray casting) with the same bone transfer functions."""
+    preset = load_presets()["bone"]
+    start = time.perf_counter()
+    mapper = vtkSmartVolumeMapper()
+    mapper.SetInputData(volume_to_image_data(volume))
+    prop = vtkVolumeProperty()
+    opacity, color = vtkPiecewiseFunction(), vtkColorTransferFunction()
+    for value, alpha in preset.scalar_opacity:
+        opacity.AddPoint(value, alpha)
+    for value, red, green, blue in preset.color:
+        color.AddRGBPoint(value, red, green, blue)
+    prop.SetScalarOpacity(opacity)
+    prop.SetColor(color)
+    prop.ShadeOn()
+    prop.SetInterpolationTypeToLinear()
+    actor = vtkVolume()
+    actor.SetMapper(mapper)
+    actor.SetProperty(prop)
+    renderer = vtkRenderer()
+    renderer.AddVolume(actor)
+    window = vtkRenderWindow()
+    window.SetSize(VIEW_SIZE, VIEW_SIZE)
+    window.AddRenderer(renderer)
+    renderer.ResetCamera()
+    window.Render()
+    first = time.perf_counter() - start
+    frames = []
+    for _ in range(3):
+        renderer.GetActiveCamera().Azimuth(5)
+        begin = time.perf_counter()
+        window.Render()
+        frames.append(time.perf_counter() - begin)
+    window.Finalize()
+    return first, statistics.median(frames)
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    start = time.perf_counter()
+    volume = synthetic_ct()
+    print(f"synthetic CT 512x512x300 int16 built in {time.perf_counter() - start:.2f} s")
+
+    ready, scroll_fps = bench_mpr_ours(app, volume)
+    plain_ready, plain_scroll_fps = bench_mpr_plain(volume)
+    print(f"MPR: three views ready in {ready:.2f} s (target < 1.5 s); "
+          f"plain vtkImageResliceMapper {plain_ready:.2f} s; ratio plain/ours {plain_ready / ready:.2f}")
+    print(f"MPR: scrolling {scroll_fps:.1f} re-renders/s of three {VIEW_SIZE}x{VIEW_SIZE} views; "
+          f"plain vtkImageResliceMapper {plain_scroll_fps:.1f}/s; ratio ours/plain {scroll_fps / plain_scroll_fps:.2f}")
+
+    first, interactive_fps, full, cpu = bench_3d_ours(app, volume)
+    plain_first, plain_frame = bench_3d_plain(volume)
+    print(f"3D ({'CPU' if cpu else 'GPU'} ray casting chosen): first frame {first:.2f} s; "
+          f"{interactive_fps:.1f} frames/s while dragging at reduced quality (target >= 10); "
+          f"full-quality frame {full:.2f} s")
+    print(f"3D: default vtkSmartVolumeMapper first frame {plain_first:.2f} s, {plain_frame:.2f} s per frame "
+          f"({1 / plain_frame:.2f} frames/s); ratio of interactive frame rates ours/plain "
+          f"{interactive_fps * plain_frame:.1f}, of full-quality frame times plain/ours {plain_frame / full:.1f}")
+    ok = ready < 1.5 and interactive_fps >= 10
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
