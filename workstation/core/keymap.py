@@ -94,6 +94,12 @@ class Keymap:
                 keymap.problems.append(f"{error} The default keys are used instead.")
         return keymap
 
+    def copy(self) -> Keymap:
+        """An independent copy with the same defaults, for a dialog that may be cancelled."""
+        duplicate = Keymap(self._defaults)
+        duplicate._bindings = dict(self._bindings)
+        return duplicate
+
     def keys_for(self, command_id: str) -> tuple[str, ...]:
         return self._bindings.get(command_id, ())
 

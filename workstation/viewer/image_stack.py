@@ -42,7 +42,7 @@ class ImageSource:
     instance_number: int | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class ImageStack:
     uid: str
     planes: list[ImagePlane]
@@ -55,7 +55,8 @@ class ImageStack:
     sources: list[ImageSource] = field(default_factory=list)
     study_instance_uid: str = ""
     is_prior: bool = False
-    problems: list[str] = field(default_factory=list)
+    display_name: str = ""
+    presentation_inverted: bool = False  # MONOCHROME1 / Presentation LUT INVERSE: low values white
     _pixels: list[np.ndarray | None] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

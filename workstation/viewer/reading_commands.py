@@ -9,6 +9,9 @@ from workstation.viewer.reading_session import TOOL_NAMES, ReadingSession
 from workstation.viewer.viewport import ZOOM_STEP
 
 LAYOUT_COMMANDS = ("1x1", "1x2", "1+2", "2x2", "3x3", "4x4")
+TOOL_TITLES = {"window_level": "window/level", "pan": "pan", "zoom": "zoom", "scroll": "scroll",
+               "length": "measure length", "angle": "measure angle", "ellipse_roi": "ellipse ROI",
+               "rectangle_roi": "rectangle ROI"}
 
 
 def register_reading_commands(registry: CommandRegistry, session: ReadingSession) -> None:
@@ -59,7 +62,7 @@ def register_reading_commands(registry: CommandRegistry, session: ReadingSession
         add(f"layout.set_{name}", f"Layout {name}", lambda name=name: session.set_layout(name))
     add("sync.toggle_scroll_link", "Link/unlink scrolling of all viewports", session.toggle_scroll_link)
     for tool in TOOL_NAMES:
-        add(f"tool.{tool}", f"Tool: {tool.replace('_', ' ')}", lambda tool=tool: session.set_tool(tool))
+        add(f"tool.{tool}", f"Left button: {TOOL_TITLES[tool]}", lambda tool=tool: session.set_tool(tool))
     add("measurement.delete", "Delete the last measurement on this image", session.delete_last_measurement)
     add("measurement.undo", "Undo the last measurement change", session.measurements.undo)
 

@@ -144,4 +144,4 @@ class ReadingSession:
         if name not in TOOL_NAMES:
             raise ValueError(f"unknown tool {name!r}")
         self.active_tool = name
-        self.message = f"Tool: {name.replace('_', ' ')}"
+        self.message = f"Left button: {name.replace('_', ' ')}"

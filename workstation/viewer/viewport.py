@@ -28,7 +28,7 @@ def window_from_values(values: np.ndarray) -> WindowLevel:
     return WindowLevel(center=float(low + high) / 2, width=max(float(high - low), MIN_WINDOW_WIDTH), name="Auto")
 
 
-@dataclass
+@dataclass(eq=False)
 class Viewport:
     stack: ImageStack | None = None
     slice_index: int = 0

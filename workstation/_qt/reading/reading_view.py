@@ -1,0 +1,273 @@
+"""The reading screen: series strip on the left, the viewport grid, a status line; driven by the keymap.
+
+Every key press becomes a command id through the user's keymap and runs from the command registry; the
+view only repaints what the session says changed. Loading is progressive (StackLoader): the screen
+opens on the headers and each viewport shows its first image as soon as that one is decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from workstation._qt.background import BackgroundTasks
+from workstation._qt.reading.cheat_sheet import CheatSheet
+from workstation._qt.reading.key_text import key_text
+from workstation._qt.reading.keymap_dialog import KeymapDialog
+from workstation._qt.reading.series_strip import SeriesStrip, thumbnail
+from workstation._qt.reading.stack_loading import StackLoader
+from workstation._qt.reading.stack_viewport import StackViewport
+from workstation.core.commands import CommandRegistry
+from workstation.core.errors import WorkstationError
+from workstation.core.keymap import Keymap, KeymapError
+from workstation.tools.toolbox import Toolbox
+from workstation.viewer.cine import Cine
+from workstation.viewer.image_stack import ImageStack
+from workstation.viewer.layout import MAX_GRID
+from workstation.viewer.reading_commands import register_reading_commands
+from workstation.viewer.reading_session import ReadingSession
+
+log = logging.getLogger(__name__)
+
+
+class ReadingView(QWidget):
+    def __init__(self, archive=None, parent: QWidget | None = None, layout: str = "1x1") -> None:
+        super().__init__(parent)
+        self.archive = archive
+        self.session = ReadingSession(layout=layout)
+        self.registry = CommandRegistry()
+        register_reading_commands(self.registry, self.session)
+        self.registry.register("help.cheat_sheet", "Show/hide the list of keys", self.toggle_cheat_sheet)
+        self.registry.register("help.keymap", "Change keyboard shortcuts…", self.edit_keymap)
+        self.problems: list[str] = []
+        try:
+            self.keymap = Keymap.load()
+        except KeymapError as error:
+            log.error("default keymap unreadable: %s", error)
+            self.keymap = Keymap({})
+            self.problems.append(f"{error} No keys work until it is fixed; the mouse still does.")
+        self.problems.extend(self.keymap.problems)
+        self.toolbox = Toolbox()
+        self.tasks = BackgroundTasks(self)
+        self.loader = StackLoader(self.tasks, self)
+        self.loader.stacks_ready.connect(self._stacks_ready)
+        self.loader.image_ready.connect(self._image_ready)
+        self.loader.problem.connect(self._problem)
+
+        self.strip = SeriesStrip()
+        self.strip.display_set_chosen.connect(self._show_in_active)
+        self.grid = QWidget()
+        self.grid.setStyleSheet("background: black")
+        self.grid_layout = QGridLayout(self.grid)
+        self.grid_layout.setContentsMargins(0, 0, 0, 0)
+        self.grid_layout.setSpacing(2)
+        self.viewport_widgets = [StackViewport(self.session, i, self.toolbox, self.grid)
+                                 for i in range(MAX_GRID * MAX_GRID)]
+        for widget in self.viewport_widgets:
+            widget.activated.connect(lambda _index: self._session_changed())
+            widget.changed.connect(self._repaint_viewports)
+            widget.stack_dropped.connect(self._dropped)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #ddd; background: #222; padding: 2px 6px")
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(self.grid, 1)
+        right.addWidget(self.status)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addWidget(self.strip)
+        outer.addLayout(right, 1)
+        self.cheat_sheet = CheatSheet(self)
+        self._cine_timers: dict[int, QTimer] = {}
+        self._shown_layout: tuple | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.session.subscribe(self._session_changed)
+        self._relayout()
+        self._update_status()
+
+    # --- opening images ---
+    def open_paths(self, paths: Iterable[str | Path]) -> None:
+        """Open files or folders (current study and priors together); returns at once, loading goes on."""
+        self.problems = list(self.keymap.problems)
+        self.status.setText("Reading the image headers…")
+        self.loader.load(paths)
+
+    def open_study(self, study_instance_uid: str) -> None:
+        """Open an archived study with its most recent prior (same patient ID and issuer, earlier date)."""
+        if self.archive is None:
+            raise WorkstationError("No archive is open, so a study cannot be opened by its UID.")
+        study = self.archive.study(study_instance_uid)
+        priors = [s for s in self.archive.studies(patient_id=study.patient_id)
+                  if s.study_instance_uid != study_instance_uid
+                  and s.issuer_of_patient_id == study.issuer_of_patient_id and s.study_date < study.study_date]
+        studies = [study, *sorted(priors, key=lambda s: s.study_date, reverse=True)[:1]]
+        paths = [path for s in studies for series in self.archive.series(s.study_instance_uid)
+                 for path in self.archive.instance_paths(series.series_instance_uid)]
+        log.info("opening study %s with %d prior(s), %d files", study_instance_uid, len(studies) - 1, len(paths))
+        self.open_paths(paths)
+        self.setFocus()
+
+    def open_stacks(self, stacks: list[ImageStack]) -> None:
+        """Show stacks already built (and possibly already decoded), e.g. from a Volume."""
+        self.loader.cancel()
+        self._stacks_ready(stacks, [])
+        for index, stack in enumerate(stacks):
+            if stack.pixels(0) is not None:
+                self.strip.set_thumbnail(index, thumbnail(stack, stack.pixels(len(stack) // 2)
+                                                          if stack.pixels(len(stack) // 2) is not None
+                                                          else stack.pixels(0)))
+
+    def _stacks_ready(self, stacks: list[ImageStack], problems: list[str]) -> None:
+        self.problems.extend(problems)
+        self.strip.show_stacks(stacks)
+        self.session.set_display_sets(stacks)
+        self._hang_prior(stacks)
+        if not stacks:
+            self.problems.insert(0, "No images could be shown.")
+        self.session.notify()
+
+    def _hang_prior(self, stacks: list[ImageStack]) -> None:
+        """With a prior, current and prior side by side: the first current stack and the prior's match."""
+        current = [s for s in stacks if not s.is_prior]
+        priors = [s for s in stacks if s.is_prior]
+        if not current or not priors or len(self.session.layout) > 1:
+            return
+        modality = current[0].labels.modality
+        match = next((s for s in priors if s.labels.modality == modality), priors[0])
+        self.session.set_layout("1x2")
+        self.session.viewports[0].show(current[0])
+        self.session.viewports[1].show(match)
+
+    def _image_ready(self, stack: ImageStack, index: int) -> None:
+        if index in (0, len(stack) // 2) and stack in self.session.display_sets:
+            self.strip.set_thumbnail(self.session.display_sets.index(stack), thumbnail(stack, stack.pixels(index)))
+        for widget in self._visible_widgets():
+            if widget.viewport.stack is stack:
+                widget.update()
+
+    def _problem(self, message: str) -> None:
+        self.problems.append(message)
+        self._update_status()
+
+    # --- keys ---
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        text = key_text(event)
+        if text is None:
+            return
+        if self.cheat_sheet.isVisible() and text != "?":
+            self.cheat_sheet.hide()
+            return
+        command_id = self.keymap.command_for(text)
+        if command_id is None:
+            super().keyPressEvent(event)
+            return
+        self.run_command(command_id)
+
+    def run_command(self, command_id: str) -> None:
+        try:
+            self.registry.execute(command_id)
+        except WorkstationError as error:
+            log.warning("command %s failed: %s", command_id, error)
+            self.session.message = str(error)
+            self._update_status()
+
+    def focusNextPrevChild(self, next_child: bool) -> bool:  # noqa: N802 - Tab is a reading command here
+        return False
+
+    def toggle_cheat_sheet(self) -> None:
+        if self.cheat_sheet.isVisible():
+            self.cheat_sheet.hide()
+        else:
+            self.cheat_sheet.show_bindings(self.registry, self.keymap)
+
+    def edit_keymap(self) -> None:
+        dialog = KeymapDialog(self.registry, self.keymap, self)
+        if dialog.exec():
+            self.keymap = dialog.keymap
+            self.session.message = "Keyboard shortcuts saved."
+        self._update_status()
+
+    # --- drawing ---
+    def _visible_widgets(self) -> list[StackViewport]:
+        return [self.viewport_widgets[self.session.viewports.index(v)] for v in self.session.visible_viewports]
+
+    def _relayout(self) -> None:
+        state = (self.session.layout.name, self.session.fullscreen, self.session.active_index
+                 if self.session.fullscreen else None)
+        if state == self._shown_layout:
+            return
+        self._shown_layout = state
+        for widget in self.viewport_widgets:
+            self.grid_layout.removeWidget(widget)
+            widget.hide()
+        layout = self.session.layout
+        if self.session.fullscreen:
+            placements = [(self.session.active_index, 0, 0, layout.rows, layout.columns)]
+        else:
+            placements = [(i, c.row, c.column, c.row_span, c.column_span) for i, c in enumerate(layout.cells)]
+        for index, row, column, row_span, column_span in placements:
+            self.grid_layout.addWidget(self.viewport_widgets[index], row, column, row_span, column_span)
+            self.viewport_widgets[index].show()
+        for n in range(MAX_GRID):
+            self.grid_layout.setRowStretch(n, 1 if n < layout.rows else 0)
+            self.grid_layout.setColumnStretch(n, 1 if n < layout.columns else 0)
+
+    def _session_changed(self) -> None:
+        self._relayout()
+        self._sync_cine_timers()
+        self._repaint_viewports()
+        self._update_status()
+
+    def _repaint_viewports(self) -> None:
+        for widget in self._visible_widgets():
+            widget.update()
+
+    def _update_status(self) -> None:
+        parts = [self.session.message] if self.session.message else []
+        if self.problems:
+            more = f" (and {len(self.problems) - 1} more problems, see the log)" if len(self.problems) > 1 else ""
+            parts.append(self.problems[0] + more)
+        self.status.setText("   |   ".join(parts) or "Press ? for the keyboard shortcuts.")
+
+    def _show_in_active(self, stack_index: int) -> None:
+        self.session.show_in_active(stack_index)
+        self.session.notify()
+
+    def _dropped(self, viewport_index: int, stack_index: int) -> None:
+        self.session.activate(viewport_index)
+        self._show_in_active(stack_index)
+
+    # --- cine ---
+    def _sync_cine_timers(self) -> None:
+        visible = {self.session.viewports.index(v) for v in self.session.visible_viewports}
+        for index, viewport in enumerate(self.session.viewports):
+            timer = self._cine_timers.get(index)
+            if viewport.cine.playing and index in visible:
+                if timer is None:
+                    timer = self._cine_timers[index] = QTimer(self)
+                    timer.setTimerType(Qt.TimerType.PreciseTimer)
+                    timer.timeout.connect(lambda index=index: self._cine_step(index))
+                if not timer.isActive() or timer.interval() != viewport.cine.interval_ms:
+                    timer.start(viewport.cine.interval_ms)
+            elif timer is not None and timer.isActive():
+                timer.stop()
+
+    def _cine_step(self, index: int) -> None:
+        viewport = self.session.viewports[index]
+        viewport.go_to(Cine.next_index(viewport.slice_index, viewport.image_count))
+        changed = self.session.sync.propagate(viewport)
+        self.viewport_widgets[index].update()
+        for other in changed:
+            self.viewport_widgets[self.session.viewports.index(other)].update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.cheat_sheet.isVisible():
+            self.cheat_sheet.setGeometry(self.rect())

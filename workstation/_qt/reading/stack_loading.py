@@ -1,0 +1,85 @@
+"""Progressive loading: headers first (the screen opens), then each stack's images in small batches.
+
+Every batch runs in a worker of the shared BackgroundTasks bridge and comes back on the GUI thread; the
+next batch is queued only then, so opening another study simply stops the old chains (their generation
+is stale) and the first image of every stack arrives before the rest of any series is decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from workstation._qt.background import BackgroundTasks
+from workstation.viewer.image_stack import ImageStack
+from workstation.viewer.stack_building import decode_images, stacks_from_files
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 6
+
+
+class StackLoader(QObject):
+    stacks_ready = Signal(list, list)  # stacks, problems (user messages)
+    image_ready = Signal(object, int)  # stack, index
+    stack_complete = Signal(object)
+    problem = Signal(str)
+
+    def __init__(self, tasks: BackgroundTasks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._generation = 0
+
+    def load(self, paths: Iterable[str | Path], description: str = "Reading the image headers") -> None:
+        self._generation += 1
+        generation = self._generation
+        paths = list(paths)
+        self._tasks.submit(lambda: stacks_from_files(paths),
+                           lambda result: self._headers_read(generation, *result),
+                           self._failed(generation), description)
+
+    def cancel(self) -> None:
+        """Results still in flight are dropped; no further batches are queued."""
+        self._generation += 1
+
+    def _failed(self, generation: int):
+        def report(message: str) -> None:
+            if generation == self._generation:
+                self.problem.emit(message)
+
+        return report
+
+    def _headers_read(self, generation: int, stacks: list[ImageStack], problems: list[str]) -> None:
+        if generation != self._generation:
+            return
+        self.stacks_ready.emit(stacks, problems)
+        for stack in stacks:
+            self._decode_next(generation, stack, 0, first=True)
+
+    def _decode_next(self, generation: int, stack: ImageStack, start: int, first: bool = False) -> None:
+        """The first batch of a stack is its first image alone, so it shows as soon as possible."""
+        if start >= len(stack):
+            self.stack_complete.emit(stack)
+            return
+        indices = list(range(start, min(len(stack), start + (1 if first else BATCH_SIZE))))
+        self._tasks.submit(lambda: decode_images(stack, indices),
+                           lambda result: self._decoded(generation, stack, indices[-1] + 1, *result),
+                           self._failed(generation), f"Decoding {stack.display_name or 'a series'}")
+
+    def _decoded(self, generation: int, stack: ImageStack, next_start: int, decoded, problems: list[str]) -> None:
+        if generation != self._generation:
+            return
+        for index, values in decoded:
+            try:
+                stack.set_pixels(index, values)
+            except ValueError as error:
+                log.warning("image %d does not fit its stack: %s", index, error)
+                self.problem.emit(f"{stack.sources[index].path}: the image size differs from the rest of its series")
+                continue
+            self.image_ready.emit(stack, index)
+        for message in problems:
+            self.problem.emit(message)
+        self._decode_next(generation, stack, next_start)
