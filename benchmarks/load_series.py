@@ -68,7 +68,8 @@ def main() -> int:
         return 1
     warnings.simplefilter("ignore")
     cores = os.cpu_count() or 1
-    print(f"CT: {CT_FOLDER.relative_to(PROJECT_ROOT.parent)} ({len(list(CT_FOLDER.glob('*.dcm')))} files), {cores} cores")
+    files = len(list(CT_FOLDER.glob("*.dcm")))
+    print(f"CT: {CT_FOLDER.relative_to(PROJECT_ROOT.parent)} ({files} files), {cores} cores")
 
     ours, volume = best_time(open_ours, CT_FOLDER)
     theirs, image = best_time(open_simpleitk, CT_FOLDER)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydicom.uid import generate_uid
 
-from tests.volume.synthetic_series import AXIAL, CORONAL, SAGITTAL, axial_positions, write_series
+from tests.volume.synthetic_series import CORONAL, SAGITTAL, axial_positions, write_series
 from workstation.dicom.displaysets import ACQUISITION_ORDER_KEY, CINE, IMAGE, VOLUME, display_sets
 from workstation.dicom.model import read_patients
 
@@ -93,13 +93,28 @@ def test_repeats_without_a_key_split_in_acquisition_order(tmp_path):
     write_series(tmp_path, positions * 2, instance_numbers=[1, 2, 3, 4, 5, 6], values=[0, 10, 20, 500, 510, 520])
     (display_set,) = display_sets(_series(tmp_path))
     assert display_set.phase_key == ACQUISITION_ORDER_KEY
-    assert [[frame.instance.instance_number for frame in phase.slices] for phase in display_set.phases] == [[1, 2, 3], [4, 5, 6]]
+    numbers = [[frame.instance.instance_number for frame in phase.slices] for phase in display_set.phases]
+    assert numbers == [[1, 2, 3], [4, 5, 6]]
 
 
-def test_single_image_and_cine_display_sets(tmp_path):
+def test_single_image_keeps_its_geometry(tmp_path):
     write_series(tmp_path / "one", [(0, 0, 0)])
     (single,) = display_sets(_series(tmp_path / "one"))
     assert single.kind == IMAGE and single.phases[0].affine is not None
+
+
+@pytest.mark.parametrize(
+    "positions, expected",
+    [
+        ([(0.0, 0.5 * k, 2.0 * k) for k in range(4)], "gantry tilt of 14.0 degrees"),
+        ([(0.0, 0.0, z) for z in (0.0, 2.0, 5.0, 6.0)], "uneven slice spacing: steps from 1.00 to 3.00 mm"),
+        ([(0.0, 0.0, z) for z in (0.0, 2.0, 4.0, 8.0)], "1 slice(s) missing (1 between 4.0 and 8.0 mm)"),
+    ],
+)
+def test_stack_defects_of_written_series_reach_the_display_set(tmp_path, positions, expected):
+    write_series(tmp_path, positions[::-1])
+    (display_set,) = display_sets(_series(tmp_path))
+    assert any(expected in warning for warning in display_set.warnings), display_set.warnings
 
 
 @pytest.mark.shared_data

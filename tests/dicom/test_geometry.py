@@ -97,7 +97,8 @@ def _only_volume(folder):
 
 def _assert_same_geometry(display_set, image: sitk.Image, slices: int | None = None):
     phase = display_set.phases[0]
-    assert [display_set.columns, display_set.rows, len(phase.slices)] == [*image.GetSize()[:2], slices or image.GetSize()[2]]
+    expected_size = [*image.GetSize()[:2], slices or image.GetSize()[2]]
+    assert [display_set.columns, display_set.rows, len(phase.slices)] == expected_size
     assert np.allclose(affine_spacing(phase.affine), image.GetSpacing(), atol=1e-3)
     assert np.allclose(affine_origin(phase.affine), image.GetOrigin(), atol=1e-3)
     assert np.allclose(affine_direction(phase.affine), image.GetDirection(), atol=1e-3)

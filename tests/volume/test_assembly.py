@@ -1,4 +1,4 @@
-"""Volume assembly: voxel values (HU) and geometry against SimpleITK on real series, and every path on synthetic ones."""
+"""Volume assembly: voxels (HU) and geometry against SimpleITK on real series, every path on synthetic ones."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ ENHANCED = "multiframe_enhanced/dcm_qa_enh/In"
 def _display_sets(*paths):
     patients, errors = read_patients(paths)
     assert errors == []
-    return [display_set for patient in patients for series in patient.all_series() for display_set in display_sets(series)]
+    series = [series for patient in patients for series in patient.all_series()]
+    return [display_set for item in series for display_set in display_sets(item)]
 
 
 def _expected_slice(value, intercept=-1024, rows=8, columns=6):
@@ -169,7 +170,12 @@ def test_jpeg2000_series_decodes_to_the_same_volume_serially_and_in_worker_proce
 
 def test_images_without_position_cannot_form_a_volume(tmp_path):
     paths = write_series(tmp_path, axial_positions(2))
-    apply_to_files(paths, lambda dataset: (delattr(dataset, "ImagePositionPatient"), delattr(dataset, "ImageOrientationPatient")))
+
+    def forget_position(dataset):
+        del dataset.ImagePositionPatient
+        del dataset.ImageOrientationPatient
+
+    apply_to_files(paths, forget_position)
     (display_set,) = _display_sets(tmp_path)
     with pytest.raises(VolumeAssemblyError, match="no patient position"):
         assemble_volume(display_set)

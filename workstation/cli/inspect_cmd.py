@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     patients, errors = read_patients(files)
     problems = [{"path": str(error.path), "problem": error.problem} for error in errors]
     problems.extend({"path": str(folder), "problem": "no DICOM files found in this folder"} for folder in empty_folders)
-    report = {"series": [_series_report(patient, series) for patient in patients for series in patient.all_series()], "errors": problems}
+    series_reports = [_series_report(patient, series) for patient in patients for series in patient.all_series()]
+    report = {"series": series_reports, "errors": problems}
     log.info("inspect: %d series, %d unreadable files", len(report["series"]), len(problems))
     if args.json:
         json.dump(report, sys.stdout, indent=2)
@@ -70,9 +71,8 @@ def _series_report(patient: Patient, series: Series) -> dict:
     if volume is not None:
         report.update(_geometry(volume))
     report["display_sets"] = [_display_set_report(display_set) for display_set in sets]
-    report["warnings"] = list(dict.fromkeys(warning for display_set in sets for warning in display_set.warnings)) or list(
-        series.warnings
-    )
+    warnings = [warning for display_set in sets for warning in display_set.warnings] or series.warnings
+    report["warnings"] = list(dict.fromkeys(warnings))
     return report
 
 
@@ -80,7 +80,9 @@ def _display_set_report(display_set: DisplaySet) -> dict:
     report: dict = {"label": display_set.label, "kind": display_set.kind, "frames": len(display_set.frames)}
     if display_set.phase_key:
         values = [phase.value for phase in display_set.phases]
-        report.update(phases=len(values), phase_key=display_set.phase_key, phase_values=_jsonable(values[:_SHOWN_PHASE_VALUES]))
+        report.update(
+            phases=len(values), phase_key=display_set.phase_key, phase_values=_jsonable(values[:_SHOWN_PHASE_VALUES])
+        )
     if display_set.phases[0].affine is not None:
         report.update(_geometry(display_set))
     report["warnings"] = list(display_set.warnings)
@@ -116,8 +118,11 @@ def _print_text(report: dict) -> None:
         print(f"  patient ID {series['patient_id']}, study {series['study_instance_uid']}")
         print(f"  {series['instances']} instances, {series['frames']} frames")
         for display_set in series["display_sets"]:
-            phases = f", {display_set['phases']} phases by {display_set['phase_key']}" if "phase_key" in display_set else ""
-            print(f"  display set '{display_set['label']}': {display_set['kind']}, {display_set['frames']} frames{phases}")
+            phases = ""
+            if "phase_key" in display_set:
+                phases = f", {display_set['phases']} phases by {display_set['phase_key']}"
+            label, kind, frames = display_set["label"], display_set["kind"], display_set["frames"]
+            print(f"  display set '{label}': {kind}, {frames} frames{phases}")
             if display_set["kind"] == VOLUME:
                 print(f"    size {display_set['size']}  spacing {_numbers(display_set['spacing'])}")
                 print(f"    origin {_numbers(display_set['origin'])}  direction {_numbers(display_set['direction'])}")

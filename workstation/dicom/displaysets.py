@@ -99,10 +99,12 @@ def display_sets(series: Series) -> list[DisplaySet]:
     orientations = sorted({group[0].plane.orientation_name for group in groups if not _is_localizer(group[0])})
     if len(orientations) > 1:
         series_warnings.append(
-            f"the series mixes orientations ({', '.join(orientations)}); each orientation is shown as its own display set"
+            f"the series mixes orientations ({', '.join(orientations)}); "
+            "each orientation is shown as its own display set"
         )
     result = [_geometric_display_set(series, group, groups, series_warnings) for group in groups]
-    result.extend(_display_sets_without_geometry(series, [frame for frame in frames if frame.plane is None], series_warnings))
+    without_geometry = [frame for frame in frames if frame.plane is None]
+    result.extend(_display_sets_without_geometry(series, without_geometry, series_warnings))
     return result
 
 
@@ -117,7 +119,9 @@ def _geometric_display_set(
     phase_key, phase_frames, key_warnings = _split_phases(frames)
     phases = []
     for value, members in phase_frames:
-        layout = layout_stack([frame.plane for frame in members], single_slice_spacing=members[0].attributes.slice_thickness or 1.0)
+        layout = layout_stack(
+            [frame.plane for frame in members], single_slice_spacing=members[0].attributes.slice_thickness or 1.0
+        )
         slices = tuple(None if index is None else members[index] for index in layout.order)
         phases.append(Phase(value, slices, layout.affine, layout.warnings))
     warnings = _unique([*series_warnings, *key_warnings, *(warning for phase in phases for warning in phase.warnings)])
@@ -165,7 +169,8 @@ def _display_sets_without_geometry(series: Series, frames: list[Frame], series_w
     name = series.series_description or series.modality or "images"
     if singles:
         kind = IMAGE if len(singles) == 1 else IMAGES
-        result.append(DisplaySet(series, name, kind, (Phase(None, tuple(singles), None),), None, tuple(series_warnings)))
+        phase = Phase(None, tuple(singles), None)
+        result.append(DisplaySet(series, name, kind, (phase,), None, tuple(series_warnings)))
     cines: dict[int, list[Frame]] = {}
     for frame in frames:
         if frame.instance.number_of_frames > 1:

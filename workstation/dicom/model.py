@@ -24,7 +24,8 @@ from workstation.dicom.reading import read_dataset
 log = logging.getLogger(__name__)
 
 _NOT_DICOM_SUFFIXES = frozenset(
-    ".txt .md .rst .json .csv .tsv .xml .html .htm .pdf .png .jpg .jpeg .gif .zip .gz .tar .py .nii .nrrd .mha .log .ini .yaml .yml".split()
+    ".txt .md .rst .json .csv .tsv .xml .html .htm .pdf .png .jpg .jpeg .gif .zip .gz .tar .py"
+    " .nii .nrrd .mha .log .ini .yaml .yml".split()
 )
 
 
@@ -166,16 +167,17 @@ def build_patients(headers: Iterable[tuple[Instance, Dataset]]) -> list[Patient]
             )
             study.series.append(series)
         if instance.sop_instance_uid and instance.sop_instance_uid in seen:
+            original = seen[instance.sop_instance_uid].name
             series.warnings.append(
-                f"{instance.path.name} is another copy of {seen[instance.sop_instance_uid].name} (same SOP Instance UID); read once"
+                f"{instance.path.name} is another copy of {original} (same SOP Instance UID); read once"
             )
             continue
         seen[instance.sop_instance_uid] = instance.path
         series.instances.append(instance)
     for series in series_by_uid.values():
-        series.instances.sort(key=lambda item: (item.instance_number is None, item.instance_number or 0, str(item.path)))
+        series.instances.sort(key=_reading_order)
     for study in studies.values():
-        study.series.sort(key=lambda item: (item.series_number is None, item.series_number or 0, item.series_instance_uid))
+        study.series.sort(key=lambda item: (item.series_number is None, item.series_number or 0))
     return list(patients.values())
 
 
@@ -211,6 +213,10 @@ def dicom_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def _reading_order(instance: Instance) -> tuple:
+    return (instance.instance_number is None, instance.instance_number or 0, str(instance.path))
 
 
 def _may_be_dicom(path: Path) -> bool:

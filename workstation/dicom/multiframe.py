@@ -12,6 +12,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.valuerep import IS, DSdecimal, DSfloat
 
 from workstation.dicom.frame_groups import frame_group_item
 from workstation.dicom.geometry import ImagePlane
@@ -75,7 +77,7 @@ def frame_attributes(dataset: Dataset) -> list[FrameAttributes]:
             for keyword, value in ((keyword, dataset.get(keyword)) for keyword in CLASSIC_PHASE_KEYWORDS)
             if value not in (None, "")
         ),
-        slice_thickness=_number(dataset.get("SpacingBetweenSlices")) or _number(dataset.get("SliceThickness")),
+        slice_thickness=_slice_spacing(dataset),
         geometry_problem=problem,
     )
     return [attributes] * frames
@@ -118,9 +120,7 @@ def _enhanced_frame(dataset: Dataset, index: int) -> FrameAttributes:
         rescale_intercept=intercept,
         image_type=_frame_type(dataset, index),
         phase_attributes=tuple(phase.items()),
-        slice_thickness=(
-            (_number(measures.get("SpacingBetweenSlices")) or _number(measures.get("SliceThickness"))) if measures else None
-        ),
+        slice_thickness=_slice_spacing(measures) if measures else None,
         geometry_problem=problem,
     )
 
@@ -145,7 +145,11 @@ def _dimensions_other_than_position(dataset: Dataset, values: object) -> tuple |
     pointers = [item.get("DimensionIndexPointer") for item in dataset.get("DimensionIndexSequence", [])]
     if len(pointers) != len(values):
         return None
-    kept = tuple(int(value) for value, pointer in zip(values, pointers) if pointer is None or int(pointer) not in _IN_STACK_DIMENSIONS)
+    kept = tuple(
+        int(value)
+        for value, pointer in zip(values, pointers)
+        if pointer is None or int(pointer) not in _IN_STACK_DIMENSIONS
+    )
     return kept or None
 
 
@@ -167,6 +171,11 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(item).upper() for item in value)
 
 
+def _slice_spacing(item: Dataset) -> float | None:
+    """Spacing Between Slices, else Slice Thickness: the step a lone slice is given along its normal."""
+    return _number(item.get("SpacingBetweenSlices")) or _number(item.get("SliceThickness"))
+
+
 def _number(value: object) -> float | None:
     try:
         number = float(value) if value not in (None, "") else None
@@ -176,10 +185,11 @@ def _number(value: object) -> float | None:
 
 
 def _hashable(value: object) -> Hashable:
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+    """A value usable as a grouping key: sequences become tuples, decimals are rounded past scanner noise."""
+    if isinstance(value, (list, tuple, MultiValue)):
         return tuple(_hashable(item) for item in value)
-    if isinstance(value, float) or type(value).__name__ in ("DSfloat", "DSdecimal"):
+    if isinstance(value, (float, DSfloat, DSdecimal)):
         return round(float(value), 6)
-    if type(value).__name__ == "IS":
+    if isinstance(value, IS):
         return int(value)
     return value if isinstance(value, Hashable) else str(value)

@@ -51,7 +51,9 @@ def assemble_volume(display_set: DisplaySet, phase: int = 0, *, executor: Execut
     """
     chosen = display_set.phases[phase]
     if chosen.affine is None:
-        raise VolumeAssemblyError(f"{display_set.label}: the images carry no patient position, so they cannot form a volume")
+        raise VolumeAssemblyError(
+            f"{display_set.label}: the images carry no patient position, so they cannot form a volume"
+        )
     frames = chosen.frames
     first = frames[0].instance
     if any(frame.instance.samples_per_pixel != 1 for frame in frames):
@@ -82,7 +84,8 @@ def assemble_volume(display_set: DisplaySet, phase: int = 0, *, executor: Execut
         warnings.append(f"{len(slots)} slice(s) left blank: {error}")
         log.warning("Volume %s: %s", display_set.label, error)
     if len(blank) == len(chosen.slices):
-        raise VolumeAssemblyError(f"{display_set.label}: no slice could be read ({failed[0][1].problem if failed else 'no images'})")
+        reason = failed[0][1].problem if failed else "no images"
+        raise VolumeAssemblyError(f"{display_set.label}: no slice could be read ({reason})")
     if blank:
         present = np.setdiff1d(np.arange(len(chosen.slices)), blank)
         voxels[blank] = min(voxels[slot].min() for slot in present)
@@ -149,9 +152,15 @@ def _read_native(instance: Instance, requests: list[_Request], voxels: np.ndarra
             return False
         bits = instance.bits_stored or instance.bits_allocated
         exact = dtype == voxels.dtype and bits == dtype.itemsize * 8
-        direct = [request for request in requests if exact and (request.slope, request.intercept) == (1.0, 0.0)]
-        buffered = [request for request in requests if not (exact and (request.slope, request.intercept) == (1.0, 0.0))]
-        read_frames_into(instance.path, offset, [request.frame_index for request in direct], [voxels[request.slot] for request in direct])
+        identity = [exact and (request.slope, request.intercept) == (1.0, 0.0) for request in requests]
+        direct = [request for request, same in zip(requests, identity) if same]
+        buffered = [request for request, same in zip(requests, identity) if not same]
+        read_frames_into(
+            instance.path,
+            offset,
+            [request.frame_index for request in direct],
+            [voxels[request.slot] for request in direct],
+        )
         buffer = np.empty(voxels.shape[1:], dtype=dtype)
         for request in buffered:
             read_frames_into(instance.path, offset, [request.frame_index], [buffer])
@@ -200,4 +209,5 @@ def decoding_pool(workers: int | None = None) -> ProcessPoolExecutor:
     Started with "spawn" so that a pool opened from a GUI thread never forks Qt's threads; start it once
     and keep it, since each worker takes a moment to import the decoders.
     """
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
