@@ -22,6 +22,9 @@ COMMAND_MODULES = (
     "workstation.cli.archive_cmd",
     "workstation.cli.demo_cmd",
     "workstation.cli.inspect_cmd",
+    "workstation.cli.query_cmd",
+    "workstation.cli.retrieve_cmd",
+    "workstation.cli.pacs_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,40 @@
+"""``workstation query --pacs NODE [--patient-id ID] [--accession A] [--study-date RANGE] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from workstation.net.query import query_studies
+from workstation.settings.pacs_nodes import load_pacs_settings, resolve_node
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("query", help="find studies on a PACS (C-FIND, or QIDO-RS for a DICOMweb URL)")
+    parser.add_argument("--pacs", required=True, metavar="NODE",
+                        help="configured node name, AET@HOST:PORT, or http://HOST:PORT/dicom-web")
+    parser.add_argument("--patient-id", default="", metavar="ID")
+    parser.add_argument("--accession", default="", metavar="A")
+    parser.add_argument("--study-date", default="", metavar="RANGE", help="YYYYMMDD, YYYYMMDD-YYYYMMDD, or open-ended")
+    parser.add_argument("--modality", default="", metavar="M", help="e.g. CT (ModalitiesInStudy)")
+    parser.add_argument("--json", action="store_true", help="print the matches as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_pacs_settings()
+    node = resolve_node(args.pacs, settings)
+    match = {"PatientID": args.patient_id, "AccessionNumber": args.accession, "StudyDate": args.study_date,
+             "ModalitiesInStudy": args.modality}
+    studies = query_studies(node, settings.local, **{key: value for key, value in match.items() if value})
+    studies.sort(key=lambda study: (study.study_date, study.study_time), reverse=True)
+    if args.json:
+        print(json.dumps([study.as_json() for study in studies], indent=2))
+        return 0
+    for study in studies:
+        print(f"{study.study_date or '--------'}  {study.patient_id:<16} {study.patient_name:<24} "
+              f"{'/'.join(study.modalities):<8} {study.accession_number:<12} "
+              f"{study.number_of_instances if study.number_of_instances is not None else '?':>5} images  "
+              f"{study.study_description}  {study.study_instance_uid}")
+    print(f"{len(studies)} studies on {node.address}")
+    return 0
