@@ -151,3 +151,10 @@ def test_multiframe_without_geometry_is_a_cine(shared_dicom):
     (display_set,) = display_sets(series)
     assert display_set.kind == CINE and len(display_set.frames) == 10
     assert np.all([frame.index for frame in display_set.frames] == np.arange(10))
+
+
+def test_copies_of_one_image_are_not_taken_for_volumes(tmp_path):
+    write_series(tmp_path, [(0.0, 0.0, 5.0)] * 3)
+    (display_set,) = display_sets(_series(tmp_path))
+    assert len(display_set.phases) == 1 and len(display_set.phases[0].slices) == 1
+    assert any("2 image(s) repeat the position" in warning for warning in display_set.warnings)

@@ -84,7 +84,7 @@ class DisplaySet:
 
 
 def display_sets(series: Series) -> list[DisplaySet]:
-    """Split a series into display sets, volumes first in the order their frames first appear."""
+    """Split a series into display sets: those with patient geometry first, in the order their frames appear."""
     frames = series.frames
     groups: list[list[Frame]] = []
     for frame in (frame for frame in frames if frame.plane is not None):
@@ -130,7 +130,11 @@ def _geometric_display_set(
 
 
 def _split_phases(frames: list[Frame]) -> tuple[str | None, list[tuple[Hashable | None, list[Frame]]], list[str]]:
-    """Find the key that separates volumes sharing positions; without one, repeats stay for the stack to drop."""
+    """Find the key that separates volumes sharing positions.
+
+    Without a key, a stack where every position repeats equally often is split in reading order; other
+    repeats (copies of one image, a single position) stay together for the stack layout to drop.
+    """
     positions = _position_bins([frame.plane for frame in frames])
     counts = np.bincount(positions)
     repeats = int(counts.max())
@@ -150,7 +154,7 @@ def _split_phases(frames: list[Frame]) -> tuple[str | None, list[tuple[Hashable 
             ordered = _sorted_values(list(members))
             phases = [(_single(value), [frames[index] for index in members[value]]) for value in ordered]
             return key, phases, [f"{repeats} volumes at the same positions, told apart by {key}"]
-    if np.all(counts == repeats):
+    if len(counts) > 1 and np.all(counts == repeats):
         occurrence = np.zeros(len(counts), dtype=int)
         phases: list[tuple[Hashable | None, list[Frame]]] = [(number + 1, []) for number in range(repeats)]
         for frame, position in zip(frames, positions):
