@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from conftest import MARKER_HU, MARKERS
+from tests.render.mpr_phantoms import MARKER_HU, MARKERS
 from vtkmodules.util import numpy_support
 
 from workstation.render.image_data import volume_to_image_data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MARKER_HU, MARKERS
+from tests.render.mpr_phantoms import MARKER_HU, MARKERS
 
 from workstation.render.capture import grab
 from workstation.render.image_data import volume_to_image_data
