@@ -1,0 +1,159 @@
+"""The 2D stack viewport on a synthetic CT phantom (known HU values and marker positions), checked by pixels."""
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from workstation._qt.reading.stack_viewport import StackViewport
+from workstation.core.commands import CommandRegistry
+from workstation.tools.toolbox import Toolbox
+from workstation.viewer.phantoms import MARKER_HU, phantom_stack
+from workstation.viewer.reading_commands import register_reading_commands
+from workstation.viewer.reading_session import ReadingSession
+
+pytestmark = pytest.mark.gui
+SIZE = 64
+
+
+@pytest.fixture
+def shown(qtbot):
+    session = ReadingSession()
+    registry = CommandRegistry()
+    register_reading_commands(registry, session)
+    # marker at column 12, row 20: upper left quadrant, patient right-anterior on an axial image
+    session.set_display_sets([phantom_stack(size=SIZE, slices=10, spacing=(1.0, 1.0, 2.0), markers=((12, 20),))])
+    session.active_viewport.overlays_visible = False
+    widget = StackViewport(session, 0, Toolbox())
+    qtbot.addWidget(widget)
+    widget.resize(256, 256)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return session, registry, widget
+
+
+def _centre(pixels):
+    return int(pixels[128 - 8:128 + 8, 128 - 8:128 + 8].mean().round())
+
+
+def _expected_grey(value, centre, width):
+    return int(np.clip(round(((value - (centre - 0.5)) / (width - 1) + 0.5) * 255), 0, 255))
+
+
+def test_window_presets_and_invert_change_the_screen_as_the_lut_says(shown, grab_grey):
+    session, registry, widget = shown
+    pixels = grab_grey(widget)
+    tissue = 40  # slice 0 of the phantom disc
+    assert abs(_centre(pixels) - _expected_grey(tissue, 40, 400)) <= 1  # the header window
+    assert pixels[5, 128] == 0  # air above the body is black
+    registry.execute("viewport.window_preset_2")  # lung 1500/-600
+    widget.repaint()
+    assert abs(_centre(grab_grey(widget)) - _expected_grey(tissue, -600, 1500)) <= 1
+    registry.execute("viewport.invert")
+    widget.repaint()
+    inverted = grab_grey(widget)
+    assert abs(_centre(inverted) - (255 - _expected_grey(tissue, -600, 1500))) <= 1
+    assert inverted[5, 128] == 255 - _expected_grey(-1000, -600, 1500)  # air
+
+
+def test_scrolling_shows_the_next_slice(shown, grab_grey):
+    session, registry, widget = shown
+    session.active_viewport.set_window(40.5, 9)  # one HU is 32 grey levels
+    widget.repaint()
+    first = _centre(grab_grey(widget))
+    registry.execute("viewport.next_image")  # the phantom's disc is 1 HU brighter per slice
+    widget.repaint()
+    assert session.active_viewport.slice_index == 1
+    assert _centre(grab_grey(widget)) > first + 20
+
+
+def _brightest(pixels):
+    row, column = np.unravel_index(np.argmax(pixels), pixels.shape)
+    return row, column
+
+
+def test_marker_follows_rotation_and_flip(shown, grab_grey):
+    session, registry, widget = shown
+    session.active_viewport.set_window(1500, 1)  # only the marker (2000 HU) is white
+    widget.repaint()
+    row, column = _brightest(grab_grey(widget))
+    assert column < 128 and row < 128  # upper left, where the image puts it
+    assert abs(column - (12.5 * 4)) <= 3 and abs(row - 20.5 * 4) <= 3
+    registry.execute("viewport.rotate_clockwise")
+    widget.repaint()
+    row, column = _brightest(grab_grey(widget))
+    assert column > 128 and row < 128  # upper left turns to upper right
+    registry.execute("viewport.rotate_counterclockwise")
+    registry.execute("viewport.flip_horizontal")
+    widget.repaint()
+    row, column = _brightest(grab_grey(widget))
+    assert column > 128 and row < 128
+
+
+def test_overlays_draw_text_and_letters_and_toggle_off(shown, grab_grey):
+    session, registry, widget = shown
+    session.active_viewport.overlays_visible = True  # the header window 40/400 shows air black
+    widget.repaint()
+    with_text = grab_grey(widget)
+    registry.execute("viewport.toggle_overlays")
+    widget.repaint()
+    without = grab_grey(widget)
+    left_letter = (slice(118, 138), slice(0, 20))  # the "R" at the middle of the left edge
+    bottom_left_text = (slice(225, 254), slice(2, 45))  # outside the phantom disc
+    assert with_text[left_letter].max() > 200 and without[left_letter].max() <= 60  # the thin grey frame only
+    assert (with_text[bottom_left_text] > 200).sum() > 30 and (without[bottom_left_text] > 200).sum() == 0
+
+
+def test_length_drawn_with_the_mouse_between_markers_is_exact_to_a_tenth_of_a_millimetre(qtbot):
+    """Markers 28.0 mm apart (40 columns of 0.7 mm); at zoom 1.5 a screen pixel is 0.06 mm, so rounding the
+    pointer to whole screen pixels at both ends stays within 0.1 mm."""
+    session = ReadingSession()
+    stack = phantom_stack(size=SIZE, slices=1, spacing=(0.7, 0.7, 1.0), markers=((12, 32), (52, 32)))
+    session.set_display_sets([stack])
+    session.set_tool("length")
+    viewport = session.active_viewport
+    widget = StackViewport(session, 0, Toolbox())
+    qtbot.addWidget(widget)
+    widget.resize(512, 512)
+    widget.show()
+    qtbot.waitExposed(widget)
+    viewport.set_zoom(1.5)
+    rows, columns = np.nonzero(stack.pixels(0) == MARKER_HU)
+    transform = widget.transform()
+    ends = transform.to_view(np.column_stack([columns + 0.5, rows + 0.5]))
+    # pan so the markers' midpoint is at the centre (exercises pan in the mapping too)
+    midpoint_mm = (ends.mean(axis=0) - [256, 256]) / transform.scale
+    viewport.pan_by(-midpoint_mm[0], -midpoint_mm[1])
+    ends = widget.transform().to_view(np.column_stack([columns + 0.5, rows + 0.5]))
+    start, end = (QPoint(round(x), round(y)) for x, y in ends)
+    assert 0 <= start.x() < 512 and 0 <= end.x() < 512
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(widget, QPoint((start.x() + end.x()) // 2, start.y()))
+    qtbot.mouseMove(widget, end)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+    [measurement] = session.measurements.on_image(stack.uid, 0)
+    from workstation.viewer.measurements import length_mm
+
+    assert abs(length_mm(stack.planes[0], *measurement.points) - 28.0) < 0.1
+    assert measurement.label(stack.planes[0]) == "28.0 mm"
+
+
+def test_roi_drawn_with_the_mouse_reports_the_hu_of_the_disc(qtbot):
+    session = ReadingSession()
+    stack = phantom_stack(size=SIZE, slices=1, spacing=(1.0, 1.0, 1.0))
+    session.set_display_sets([stack])
+    session.set_tool("ellipse_roi")
+    widget = StackViewport(session, 0, Toolbox())
+    qtbot.addWidget(widget)
+    widget.resize(256, 256)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=QPoint(108, 108))
+    qtbot.mouseMove(widget, QPoint(148, 148))
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=QPoint(148, 148))
+    [roi] = session.measurements.on_image(stack.uid, 0)
+    label = roi.label(stack.planes[0], stack.pixels(0), stack.value_unit)
+    assert label.startswith("Mean 40.0 HU  SD 0.0")
+    area = float(label.split("Area ")[1].split()[0])
+    assert area == pytest.approx(math.pi * 5 * 5, rel=0.01)  # 40 screen px = 10 mm across
