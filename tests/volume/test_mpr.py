@@ -11,8 +11,10 @@ from workstation.volume.mpr import (
     SAGITTAL,
     VIEW_NAMES,
     Crosshair,
+    ReformatError,
     Slab,
     SlabMode,
+    check_reformattable,
     orientation_label,
     patient_to_data_matrix,
     plane_bounds,
@@ -22,6 +24,7 @@ from workstation.volume.mpr import (
     volume_center,
     volume_corners,
 )
+from workstation.volume.volume import Volume
 
 LEFT, POSTERIOR, SUPERIOR = np.eye(3)
 
@@ -123,3 +126,17 @@ def test_slab_sample_count_and_validation():
     assert Slab(10.0, SlabMode.MINIP).sample_count(1.0) == 11
     with pytest.raises(ValueError):
         Slab(-1.0)
+
+
+@pytest.mark.parametrize(
+    ("voxels", "affine"),
+    [
+        (np.zeros((1, 64, 64)), np.eye(4)),  # a single image
+        (np.zeros((8, 64, 64, 3)), np.eye(4)),  # colour
+        (np.zeros((8, 64, 64)), np.diag([1.0, 1.0, 0.0, 1.0])),  # all slices at one position
+    ],
+)
+def test_what_cannot_be_reformatted_is_refused_with_a_message(voxels, affine):
+    with pytest.raises(ReformatError, match="2D viewport"):
+        check_reformattable(Volume(voxels, affine))
+    check_reformattable(Volume(np.zeros((2, 2, 2)), np.eye(4)))

@@ -12,14 +12,17 @@ import numpy as np
 from vtkmodules.util import numpy_support
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
+from workstation.volume.mpr import check_reformattable
 from workstation.volume.volume import Volume
 
 
 def volume_to_image_data(volume: Volume) -> vtkImageData:
-    """Wrap the voxels without copying; the image keeps a reference to them for its lifetime."""
+    """Wrap the voxels without copying; the image keeps a reference to them for its lifetime.
+
+    Raises ReformatError (a user message) for what MPR and 3D cannot show.
+    """
+    check_reformattable(volume)
     voxels = np.ascontiguousarray(volume.voxels)
-    if voxels.ndim != 3:
-        raise ValueError(f"a volume for MPR and 3D needs scalar voxels [k, j, i], not shape {voxels.shape}")
     if voxels.dtype == np.bool_:
         voxels = voxels.astype(np.uint8)
     scalars = numpy_support.numpy_to_vtk(voxels.reshape(-1), deep=False)

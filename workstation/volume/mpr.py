@@ -13,10 +13,16 @@ so an image stays put on screen when the crosshair moves within the plane.
 from __future__ import annotations
 
 import enum
+import logging
 import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from workstation.core.errors import WorkstationError
+from workstation.volume.volume import Volume
+
+log = logging.getLogger(__name__)
 
 AXIAL, CORONAL, SAGITTAL = "axial", "coronal", "sagittal"
 VIEW_NAMES = (AXIAL, CORONAL, SAGITTAL)
@@ -29,6 +35,28 @@ STANDARD_ORIENTATIONS: dict[str, tuple[tuple[float, float, float], tuple[float, 
 }
 
 _AXIS_LETTERS = (("R", "L"), ("A", "P"), ("I", "S"))  # (negative, positive) direction of x, y, z in LPS
+
+
+class ReformatError(WorkstationError):
+    """A display set that cannot be reformatted (MPR) or volume rendered; the message says what to do."""
+
+
+def check_reformattable(volume: Volume) -> None:
+    """Refuse what MPR and 3D cannot show: fewer than 2 voxels along an axis, or a degenerate geometry."""
+    shape = volume.voxels.shape
+    if volume.voxels.ndim != 3 or min(shape) < 2:
+        log.warning("MPR/3D refused: voxel array of shape %s", shape)
+        raise ReformatError(
+            f"MPR and 3D need a stack of at least 2 images of at least 2 x 2 pixels (this one is {shape}); "
+            "read it in a 2D viewport instead."
+        )
+    linear = np.asarray(volume.affine, dtype=float)[:3, :3]
+    if not np.all(np.isfinite(volume.affine)) or abs(np.linalg.det(linear)) < 1e-9:
+        log.warning("MPR/3D refused: degenerate affine %s", np.asarray(volume.affine).tolist())
+        raise ReformatError(
+            "MPR and 3D need the images' position and orientation, and these images have none that form a "
+            "volume; read them in a 2D viewport instead."
+        )
 
 
 class SlabMode(enum.Enum):
