@@ -73,7 +73,9 @@ def test_full_index_removes_the_placed_file(archive):
 
     with pytest.raises(ArchiveError, match=r"^the archive disk is full: "):
         for number in range(50):  # fills the free pages left in the last one, then fails
-            archive.store_part10(instance_bytes(sop_instance_uid=f"1.2.3.5.{number}", study_instance_uid=f"1.2.8.{number}"))
+            archive.store_part10(
+                instance_bytes(sop_instance_uid=f"1.2.3.5.{number}", study_instance_uid=f"1.2.8.{number}")
+            )
 
     connection.execute(f"PRAGMA max_page_count = {2**30}")
     assert_index_and_files_agree(archive)

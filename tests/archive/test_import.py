@@ -11,6 +11,7 @@ from pydicom.fileset import FileSet
 
 from tests.archive.factories import assert_index_and_files_agree, instance_bytes, stored_files
 from workstation.archive import Archive
+from workstation.core.errors import DicomReadError
 
 CT_VOLUME = "ct_volume/pancreatic_ct_cbct_seg_philips_ct/dicom"
 PRIORS = "priors_ct/SaltyJoke_COVID-19-NY-SBU"
@@ -188,3 +189,37 @@ def test_archive_reopens_with_its_content(tmp_path):
     with Archive(folder) as second:
         assert second.has_instance("1.2.3.9")
         assert second.study("1.2.826.0.1.3680043.8.498.1").read is True
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", [
+    "broken_odd/pydicom-bundled/MR_truncated.dcm",  # native pixel data, defined length
+    "mixed/pydicom-data/emri_small_jpeg_2k_lossless_too_short.dcm",  # encapsulated, no closing delimiter
+])
+def test_file_cut_short_in_its_pixel_data_is_refused(archive, shared_dicom, name):
+    report = archive.import_paths([shared_dicom / name])
+
+    assert report.imported == 0
+    assert report.problems == [
+        (shared_dicom / name, "file is truncated (its pixel data ends early); get a complete copy")
+    ]
+
+
+@pytest.mark.parametrize("cut", [1, 100, 4000])
+def test_synthetic_file_cut_anywhere_in_its_pixel_data_is_refused(archive, cut):
+    data = instance_bytes(pixels=64)
+
+    with pytest.raises(DicomReadError, match="truncated"):
+        archive.store_part10(data[:-cut])
+    assert archive.studies() == []
+
+
+@pytest.mark.shared_data
+def test_complete_files_of_every_transfer_syntax_are_accepted(archive, shared_dicom):
+    folder = shared_dicom / "transfer_syntaxes"
+    files = [path for path in folder.rglob("*") if path.is_file() and path.read_bytes()[128:132] == b"DICM"]
+
+    report = archive.import_paths(files)
+
+    assert report.problems == []
+    assert report.imported + report.duplicates == len(files) > 5

@@ -54,7 +54,8 @@ def test_list_json_shows_patients_studies_series_and_counts(tmp_path, capsys):
     (study,) = patient["studies"]
     assert study["modalities"] == ["CT", "PT"] and study["instance_count"] == 3
     assert study["study_date"] == "20240101" and study["study_description"] == "CT CHEST"
-    assert [(s["series_number"], s["modality"], s["instance_count"]) for s in study["series"]] == [(1, "PT", 2), (2, "CT", 1)]
+    series = [(s["series_number"], s["modality"], s["instance_count"]) for s in study["series"]]
+    assert series == [(1, "PT", 2), (2, "CT", 1)]
 
 
 def test_list_text_and_empty_archive(tmp_path, capsys):

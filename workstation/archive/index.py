@@ -292,4 +292,5 @@ def _prune_empty(connection: sqlite3.Connection) -> None:
         "DELETE FROM studies WHERE NOT EXISTS"
         " (SELECT 1 FROM series WHERE series.study_instance_uid = studies.study_instance_uid)")
     connection.execute(
-        "DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies WHERE studies.patient_key = patients.patient_key)")
+        "DELETE FROM patients WHERE NOT EXISTS"
+        " (SELECT 1 FROM studies WHERE studies.patient_key = patients.patient_key)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 from dataclasses import dataclass
 
 import pydicom
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 PREAMBLE_LENGTH = 128
 PART10_PREFIX = b"DICM"
 MEDIA_STORAGE_DIRECTORY_STORAGE = "1.2.840.10008.1.3.10"
+UNDEFINED_LENGTH = 0xFFFFFFFF
+LONG_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UC", b"UR", b"UT"}
+SEQUENCE_DELIMITER_LITTLE_ENDIAN = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+SEQUENCE_DELIMITER_BIG_ENDIAN = b"\xff\xfe\xe0\xdd\x00\x00\x00\x00"
 
 
 class NotDicomError(DicomReadError):
@@ -68,8 +73,10 @@ def prepare_part10(data: bytes, source: object) -> Part10Instance:
     """
     warnings: list[str] = []
     if data[PREAMBLE_LENGTH : PREAMBLE_LENGTH + 4] == PART10_PREFIX:
-        dataset = _read_header(data, source)
+        dataset, pixel_data_offset = _read_header(data, source)
         header = _filed_header(dataset, source)
+        if _pixel_data_cut_short(data, pixel_data_offset, dataset.file_meta.get("TransferSyntaxUID")):
+            raise DicomReadError(source, "file is truncated (its pixel data ends early); get a complete copy")
         kind = executable_preamble_kind(data[:PREAMBLE_LENGTH])
         if kind is not None:
             data = bytes(PREAMBLE_LENGTH) + data[PREAMBLE_LENGTH:]
@@ -121,13 +128,37 @@ def header_of(dataset: Dataset, source: object) -> InstanceHeader:
     )
 
 
-def _read_header(data: bytes, source: object) -> Dataset:
+def _read_header(data: bytes, source: object) -> tuple[Dataset, int]:
+    """The dataset up to the pixel data, and the offset where the pixel data element starts (or the end)."""
+    buffer = io.BytesIO(data)
     try:
-        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+        return pydicom.dcmread(buffer, stop_before_pixels=True), buffer.tell()
     except EOFError:
         raise DicomReadError(source, "file is truncated (ends in the middle of the header)") from None
     except Exception as error:  # pydicom raises many types on malformed input; report, never crash
         raise DicomReadError(source, f"unreadable DICOM header ({type(error).__name__}: {error})") from error
+
+
+def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None) -> bool:
+    """True when the pixel data element's length (or its closing delimiter) runs past the end of the file.
+
+    A header-only read cannot see this, and a cut-off transfer is the commonest damaged file.
+    """
+    if offset + 8 > len(data):
+        return offset < len(data)
+    big_endian = transfer_syntax == ExplicitVRBigEndian
+    implicit_vr = transfer_syntax == ImplicitVRLittleEndian
+    order = ">" if big_endian else "<"
+    if implicit_vr:
+        (length,), header_length = struct.unpack_from(order + "L", data, offset + 4), 8
+    elif offset + 12 <= len(data) and data[offset + 4 : offset + 6] in LONG_VRS:
+        (length,), header_length = struct.unpack_from(order + "L", data, offset + 8), 12
+    else:
+        (length,), header_length = struct.unpack_from(order + "H", data, offset + 6), 8
+    if length == UNDEFINED_LENGTH:
+        delimiter = SEQUENCE_DELIMITER_BIG_ENDIAN if big_endian else SEQUENCE_DELIMITER_LITTLE_ENDIAN
+        return data.rfind(delimiter, offset) < 0
+    return offset + header_length + length > len(data)
 
 
 def _read_bare_dataset(data: bytes, source: object) -> Dataset:

@@ -63,8 +63,8 @@ def run_list(args: argparse.Namespace) -> int:
                   f"  {'read' if study['read'] else 'unread'}  {study['study_instance_uid']}")
             for series in study["series"]:
                 number = "-" if series["series_number"] is None else series["series_number"]
-                print(f"    #{number}  {series['modality'] or '-'}  {series['series_description'] or '(no description)'}"
-                      f"  {series['instance_count']} images")
+                print(f"    #{number}  {series['modality'] or '-'}"
+                      f"  {series['series_description'] or '(no description)'}  {series['instance_count']} images")
     return 0
 
 
