@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,11 +13,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 import workstation._qt.study_browser as study_browser_module
 from workstation._qt.main_window import MainWindow
 from workstation.archive import Archive
+from workstation.demo import write_demo_studies
 from workstation.demo.catalog import CHEST_CT_CURRENT, CHEST_RADIOGRAPH_CURRENT, DEMO_STUDIES, HEAD_MR
 from workstation.settings.home import archive_folder
 
@@ -117,6 +119,8 @@ def test_enter_shows_the_study_details_and_escape_returns(qtbot, main_window: Ma
     qtbot.keyClick(browser.series_list, Qt.Key.Key_Escape)
     assert browser.series_list.iconSize() == small
     assert browser.study_table.hasFocus()
+    qtbot.keyClick(browser.study_table, Qt.Key.Key_Tab)
+    assert browser.series_list.hasFocus()
 
 
 class RecordingReadingScreen(QWidget):
@@ -198,8 +202,6 @@ def test_an_empty_archive_says_how_to_fill_it(qtbot, workstation_home: Path) -> 
 
 
 def test_import_folder_adds_the_studies_and_refreshes(qtbot, workstation_home: Path, tmp_path: Path) -> None:
-    from workstation.demo import write_demo_studies
-
     folder = tmp_path / "incoming"
     write_demo_studies(folder, studies=(HEAD_MR,))
     with Archive(archive_folder()) as archive:
@@ -231,8 +233,6 @@ def test_open_without_a_display_says_so(workstation_home: Path) -> None:
 
 
 def test_open_screenshot_saves_the_window_and_exits(workstation_home: Path, demo_archive_template: Path, tmp_path: Path) -> None:
-    import shutil
-
     shutil.copytree(demo_archive_template, archive_folder())
     screenshot = tmp_path / "window.png"
     result = run_workstation(["open", "--screenshot", str(screenshot)], dict(os.environ))
@@ -241,4 +241,11 @@ def test_open_screenshot_saves_the_window_and_exits(workstation_home: Path, demo
     assert not image.isNull() and image.width() >= 800 and image.height() >= 600
     pixels = image_array(image).astype(float)
     assert pixels.std() > 20
-    assert QApplication.instance() is not None
+
+
+def test_open_with_an_unusable_archive_folder_explains_and_exits(workstation_home: Path, tmp_path: Path) -> None:
+    archive_folder().write_text("a file where the archive folder should be")
+    result = run_workstation(["open", "--screenshot", str(tmp_path / "never.png")], dict(os.environ))
+    assert result.returncode == 1
+    assert "archive" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "never.png").exists()

@@ -13,6 +13,7 @@ from workstation import __version__
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation._qt.main_window import MainWindow
+from workstation._qt.reading.reading_view import ReadingView
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,18 @@ def application() -> QApplication:
 
 def run_application(screenshot: str | None = None) -> int:
     """Open the main window on the local archive; with ``screenshot``, save the window as PNG once the
-    study list and thumbnails are shown, then exit (status 0 if saved)."""
+    study list and thumbnails are shown, then exit (status 0 if saved). An archive that cannot be
+    opened is shown in a dialog and raised for the command line to report."""
     app = application()
     try:
         archive = Archive.open_default()
     except WorkstationError as error:
-        log.error("cannot open the archive: %s", error)
-        QMessageBox.critical(None, "Workstation", str(error))
-        print(f"workstation: {error}", file=sys.stderr)
-        return 1
+        if not screenshot:  # a check run must never wait on a dialog; the command line reports it too
+            QMessageBox.critical(None, "Workstation", str(error))
+        raise
     try:
         window = MainWindow(archive)
+        window.install_reading_screen(ReadingView(archive))
         window.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)

@@ -92,6 +92,7 @@ class StudyBrowser(QWidget):
         self.study_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.study_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.study_table.setAlternatingRowColors(True)
+        self.study_table.setTabKeyNavigation(False)  # Tab goes on to the series, not to the next cell
         self.study_table.verticalHeader().hide()
         header = self.study_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
