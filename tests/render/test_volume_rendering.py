@@ -98,3 +98,13 @@ def test_invalid_preset_is_reported_by_name_and_skipped(tmp_path):
     with pytest.raises(PresetError, match="unsorted.json.*increasing order"):
         read_preset(tmp_path / "unsorted.json")
     assert list(load_presets(tmp_path)) == ["good"]
+
+
+def test_mapper_mode_follows_the_renderer(bone_and_soft_tissue):
+    from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
+
+    image = volume_to_image_data(bone_and_soft_tissue)
+    software = VolumeRenderingScene(image, bone_and_soft_tissue, software_renderer=True)
+    hardware = VolumeRenderingScene(image, bone_and_soft_tissue, software_renderer=False)
+    assert software.mapper.GetRequestedRenderMode() == vtkSmartVolumeMapper.RayCastRenderMode
+    assert hardware.mapper.GetRequestedRenderMode() == vtkSmartVolumeMapper.DefaultRenderMode

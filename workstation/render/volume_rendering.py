@@ -2,7 +2,8 @@
 while the user drags and comes back when the mouse stops.
 
 CPU ray casting (vtkSmartVolumeMapper in RayCast mode, i.e. VTK's fixed-point ray caster) on software
-OpenGL, GPU ray casting otherwise. Speed while interacting comes from the render window's desired update
+OpenGL, GPU ray casting otherwise (the smart mapper's default mode, which falls back to the CPU when the
+GPU lacks what it needs). Speed while interacting comes from the render window's desired update
 rate: during a drag the interactor raises it and the mapper coarsens its sampling to fit the frame
 time; at rest the still update rate gives it all the time a full-quality frame needs.
 """
@@ -41,7 +42,7 @@ class VolumeRenderingScene:
         if software_renderer:
             self.mapper.SetRequestedRenderModeToRayCast()
         else:
-            self.mapper.SetRequestedRenderModeToGPU()
+            self.mapper.SetRequestedRenderModeToDefault()  # GPU ray casting, CPU if the GPU cannot
         self.mapper.SetInteractiveUpdateRate(1.0)
         self.mapper.InteractiveAdjustSampleDistancesOn()
         self.property = vtkVolumeProperty()
