@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pydicom
@@ -223,3 +224,17 @@ def test_complete_files_of_every_transfer_syntax_are_accepted(archive, shared_di
 
     assert report.problems == []
     assert report.imported + report.duplicates == len(files) > 5
+
+
+def test_deflated_dataset_is_accepted_whole_and_refused_cut(archive):
+    dataset = pydicom.dcmread(io.BytesIO(instance_bytes(pixels=64)))
+    dataset.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    data = buffer.getvalue()
+
+    with pytest.raises(DicomReadError):
+        archive.store_part10(data[:-20])
+    result = archive.store_part10(data)
+
+    assert result.stored and result.path.read_bytes() == data

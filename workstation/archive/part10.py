@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
 
 from workstation.core.errors import DicomReadError
 from workstation.dicom.preamble import executable_preamble_kind
@@ -144,6 +150,8 @@ def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None)
 
     A header-only read cannot see this, and a cut-off transfer is the commonest damaged file.
     """
+    if transfer_syntax == DeflatedExplicitVRLittleEndian:
+        return False  # the offset is one in the inflated stream; zlib itself reports a cut stream when read
     if offset + 8 > len(data):
         return offset < len(data)
     big_endian = transfer_syntax == ExplicitVRBigEndian
