@@ -55,7 +55,8 @@ def value_unit(dataset: Dataset) -> str:
 def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], list[str]]:
     """Read headers only and return one stack per display set (and per phase of a 4D one).
 
-    Studies come newest first, the newest being the current one and the others flagged as priors.
+    Each patient's newest study is the current one and comes first; the patient's older studies are
+    flagged as priors and follow, newest first.
     Unreadable files are returned as messages (file and problem), never raised.
     """
     problems: list[str] = []
@@ -69,10 +70,14 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
         except DicomReadError as error:
             log.warning("skipping %s", error)
             problems.append(str(error))
-    studies = sorted((study for patient in build_patients(instances) for study in patient.studies),
-                     key=lambda study: study.study_date, reverse=True)
+    patients = build_patients(instances)
+    newest = {id(patient): max(patient.studies, key=lambda study: study.study_date) for patient in patients}
+    current = [newest[id(patient)] for patient in patients]
+    priors = sorted((study for patient in patients for study in patient.studies if study is not newest[id(patient)]),
+                    key=lambda study: study.study_date, reverse=True)
+    studies = [(study, False) for study in current] + [(study, True) for study in priors]
     stacks: list[ImageStack] = []
-    for study_rank, study in enumerate(studies):
+    for study, is_prior in studies:
         for series in study.series:
             for set_index, display_set in enumerate(display_sets(series)):
                 problems.extend(f"{display_set.label}: {warning}" for warning in display_set.warnings)
@@ -93,7 +98,7 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                         header_windows=_header_windows(first),
                         sources=[ImageSource(str(f.instance.path), f.index, f.instance.instance_number) for f in frames],
                         study_instance_uid=study.study_instance_uid,
-                        is_prior=study_rank > 0,
+                        is_prior=is_prior,
                         display_name=(display_set.label or series.modality) + suffix,
                         presentation_inverted=is_inverted(first),
                     ))

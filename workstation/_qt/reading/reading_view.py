@@ -128,22 +128,24 @@ class ReadingView(QWidget):
         self.problems.extend(problems)
         self.strip.show_stacks(stacks)
         self.session.set_display_sets(stacks)
-        self._hang_prior(stacks)
+        self._hang(stacks)
         if not stacks:
             self.problems.insert(0, "No images could be shown.")
         self.session.notify()
 
-    def _hang_prior(self, stacks: list[ImageStack]) -> None:
-        """With a prior, current and prior side by side: the first current stack and the prior's match."""
+    def _hang(self, stacks: list[ImageStack]) -> None:
+        """The current study's largest stack first; with a prior, the prior's match beside it (1x2)."""
         current = [s for s in stacks if not s.is_prior]
-        priors = [s for s in stacks if s.is_prior]
-        if not current or not priors or len(self.session.layout) > 1:
+        if not current:
             return
-        modality = current[0].labels.modality
-        match = next((s for s in priors if s.labels.modality == modality), priors[0])
+        main = max(current, key=len)
+        self.session.viewports[0].show(main)
+        priors = [s for s in stacks if s.is_prior and s.labels.modality == main.labels.modality]
+        if not priors or len(self.session.layout) > 1:
+            return
+        same_name = [s for s in priors if s.display_name == main.display_name]
         self.session.set_layout("1x2")
-        self.session.viewports[0].show(current[0])
-        self.session.viewports[1].show(match)
+        self.session.viewports[1].show((same_name or sorted(priors, key=len, reverse=True))[0])
 
     def _image_ready(self, stack: ImageStack, index: int) -> None:
         if index in (0, len(stack) // 2) and stack in self.session.display_sets:
