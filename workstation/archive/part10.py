@@ -72,7 +72,7 @@ class Part10Instance:
 
 
 def prepare_part10(data: bytes, source: object) -> Part10Instance:
-    """Check and parse ``data`` (a whole file); ``source`` names it in messages (a path or "network").
+    """Check and parse ``data`` (a whole file); ``source`` names it in messages (a path, or "received instance").
 
     Raises NotDicomError for bytes that are no DICOM at all, DicomReadError for a DICOM file that cannot
     be filed (unreadable header, no UIDs, a DICOMDIR).
