@@ -14,7 +14,6 @@ from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
-from workstation._qt.reading.reading_view import ReadingView
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,6 @@ def run_application(screenshot: str | None = None) -> int:
         raise
     try:
         window = MainWindow(archive)
-        window.install_reading_screen(ReadingView(archive))
         window.install_reading_screen(ReadingView(archive))
         window.show()
         if screenshot:
