@@ -249,3 +249,28 @@ def test_open_with_an_unusable_archive_folder_explains_and_exits(workstation_hom
     assert result.returncode == 1
     assert "archive" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "never.png").exists()
+
+
+def test_fast_scrolling_skips_thumbnails_of_studies_already_left(qtbot, main_window: MainWindow, monkeypatch) -> None:
+    decoded: list[Path] = []
+    original_thumbnail = study_browser_module.series_thumbnail
+
+    def recording(path: Path, size: int):
+        decoded.append(path)
+        return original_thumbnail(path, size)
+
+    monkeypatch.setattr(study_browser_module, "series_thumbnail", recording)
+    browser = main_window.study_browser
+    browser.study_table.setFocus()
+    last = browser.study_model.study_at(browser.study_model.rowCount() - 1)
+
+    def last_study_settled() -> bool:
+        return browser.selected_study() == last and browser.series_list.count() == 1
+
+    with qtbot.waitSignal(browser.settled, timeout=SETTLE_TIMEOUT_MS, check_params_cb=last_study_settled):
+        for _ in range(browser.study_model.rowCount() - 1):
+            qtbot.keyClick(browser.study_table, Qt.Key.Key_Down)
+    icon = image_array(browser.series_list.item(0).icon().pixmap(64, 64).toImage()).astype(float)
+    assert icon.std() > 30  # the radiograph, not the uniform placeholder
+    # Only the last study's series need a thumbnail; earlier ones may have started, but not all of them.
+    assert 1 <= len(decoded) < 6

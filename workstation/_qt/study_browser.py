@@ -236,7 +236,7 @@ class StudyBrowser(QWidget):
         for entry in sources:
             uid = entry.record.series_instance_uid
             self._tasks.submit(
-                partial(series_thumbnail, entry.thumbnail_source, THUMBNAIL_PIXELS),
+                partial(self._make_thumbnail, generation, entry.thumbnail_source),
                 partial(self._show_thumbnail, generation, uid),
                 partial(self._thumbnail_failed, generation, uid),
                 f"Making the thumbnail of series {entry.record.series_number}",
@@ -244,13 +244,19 @@ class StudyBrowser(QWidget):
         if not sources:
             self.settled.emit()
 
+    def _make_thumbnail(self, generation: int, path: Path) -> QImage | None:
+        """Runs in a worker; skips the decoding when the selection has moved on since it was queued."""
+        if generation != self._generation:
+            return None
+        return series_thumbnail(path, THUMBNAIL_PIXELS)
+
     def _series_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
             self.status_message.emit(f"Could not list the series of this study: {message}")
             self.settled.emit()
 
-    def _show_thumbnail(self, generation: int, series_instance_uid: str, image: QImage) -> None:
-        if generation != self._generation:
+    def _show_thumbnail(self, generation: int, series_instance_uid: str, image: QImage | None) -> None:
+        if generation != self._generation or image is None:
             return
         self._series_items[series_instance_uid].setIcon(QIcon(QPixmap.fromImage(image)))
         self._thumbnail_settled()
