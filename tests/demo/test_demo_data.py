@@ -136,6 +136,7 @@ def test_demo_radiograph_is_monochrome1_with_imager_spacing_and_bright_bone(demo
     assert dataset.SOPClassUID == pydicom.uid.DigitalXRayImageStorageForPresentation
     assert dataset.PhotometricInterpretation == "MONOCHROME1"
     assert dataset.PresentationLUTShape == "INVERSE"
+    assert dataset.PixelIntensityRelationship == "LOG" and dataset.PixelIntensityRelationshipSign == 1
     assert [float(v) for v in dataset.ImagerPixelSpacing] == [0.4, 0.4]
     assert list(dataset.PatientOrientation) == ["L", "F"]
     pixels = dataset.pixel_array.astype(float)

@@ -83,6 +83,7 @@ def chest_radiograph_datasets(study: DemoStudy) -> Iterator[Dataset]:
     dataset.PatientOrientation = ["L", "F"]
     dataset.ViewPosition = "PA"
     dataset.ImageLaterality = "U"
+    dataset.DetectorType = "SCINTILLATOR"
     dataset.ImagerPixelSpacing = [str(IMAGER_PIXEL_SPACING_MM)] * 2
     dataset.DistanceSourceToDetector = str(SOURCE_TO_DETECTOR_MM)
     dataset.DistanceSourceToPatient = str(SOURCE_TO_PATIENT_MM)
@@ -91,7 +92,7 @@ def chest_radiograph_datasets(study: DemoStudy) -> Iterator[Dataset]:
     dataset.ExposureTime = "8"
     dataset.XRayTubeCurrent = "250"
     dataset.PixelIntensityRelationship = "LOG"
-    dataset.PixelIntensityRelationshipSign = -1
+    dataset.PixelIntensityRelationshipSign = 1  # lower values: less X-ray intensity reached the detector
     dataset.RescaleIntercept = "0"
     dataset.RescaleSlope = "1"
     dataset.RescaleType = "US"

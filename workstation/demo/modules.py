@@ -18,7 +18,7 @@ from workstation.demo.catalog import INSTITUTION_NAME, ISSUER_OF_PATIENT_ID, Dem
 from workstation.demo.uids import demo_uid
 
 IMPLEMENTATION_CLASS_UID = demo_uid("implementation")
-IMPLEMENTATION_VERSION_NAME = f"WORKSTATION_{__version__}"[:16]
+IMPLEMENTATION_VERSION_NAME = f"WS_{__version__}"[:16]
 
 
 @dataclass(frozen=True)
