@@ -85,37 +85,9 @@ class StudyBrowser(QWidget):
         self._entries: dict[str, SeriesEntry] = {}
 
         self.study_model = StudyTableModel()
-        self.study_table = QTableView()
-        self.study_table.setObjectName("studyTable")
-        self.study_table.setModel(self.study_model)
-        self.study_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.study_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.study_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.study_table.setAlternatingRowColors(True)
-        self.study_table.setTabKeyNavigation(False)  # Tab goes on to the series, not to the next cell
-        self.study_table.verticalHeader().hide()
-        header = self.study_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self.study_table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.study_table.activated.connect(self._study_activated)
-
-        self.series_list = QListWidget()
-        self.series_list.setObjectName("seriesList")
-        self.series_list.setViewMode(QListView.ViewMode.IconMode)
-        self.series_list.setMovement(QListView.Movement.Static)
-        self.series_list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.series_list.setWordWrap(True)
-        self.series_list.setSpacing(8)
-        self.series_list.setIconSize(SMALL_ICON)
-        self.series_list.currentItemChanged.connect(lambda *_: self._show_details())
-
-        self.details = QLabel()
-        self.details.setObjectName("studyDetails")
-        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setMargin(8)
+        self.study_table = self._build_study_table()
+        self.series_list = self._build_series_list()
+        self.details = self._build_details()
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.series_list)
@@ -133,6 +105,45 @@ class StudyBrowser(QWidget):
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         back.activated.connect(self.show_study_list)
         self._placeholder = _placeholder_icon()
+
+    def _build_study_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("studyTable")
+        table.setModel(self.study_model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)  # Tab goes on to the series, not to the next cell
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch)
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+        table.activated.connect(self._study_activated)
+        return table
+
+    def _build_series_list(self) -> QListWidget:
+        series_list = QListWidget()
+        series_list.setObjectName("seriesList")
+        series_list.setViewMode(QListView.ViewMode.IconMode)
+        series_list.setMovement(QListView.Movement.Static)
+        series_list.setResizeMode(QListView.ResizeMode.Adjust)
+        series_list.setWordWrap(True)
+        series_list.setSpacing(8)
+        series_list.setIconSize(SMALL_ICON)
+        series_list.currentItemChanged.connect(lambda *_: self._show_details())
+        return series_list
+
+    @staticmethod
+    def _build_details() -> QLabel:
+        details = QLabel()
+        details.setObjectName("studyDetails")
+        details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        details.setWordWrap(True)
+        details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        details.setMargin(8)
+        return details
 
     # -- public
 
