@@ -59,3 +59,27 @@ def test_buttons_have_fixed_roles_besides_the_active_tool():
     assert toolbox.for_button(Button.LEFT, "length") is toolbox.tools["length"]
     assert toolbox.for_button(Button.MIDDLE, "length") is toolbox.tools["pan"]
     assert toolbox.for_button(Button.RIGHT, "length") is toolbox.tools["zoom"]
+
+
+def test_dragging_a_point_of_a_measurement_edits_it_and_undo_restores_it():
+    from workstation.viewer.view_transform import ViewTransform
+
+    context = _context()
+    context.transform = ViewTransform.build((512, 512), (64, 64), (0.5, 0.5))  # 8 view pixels per image pixel
+    tool = MeasuringTool("length")
+    to_view = lambda p: tuple(context.transform.to_view(p)[0])  # noqa: E731
+    for point in ((10, 10), (30, 10)):
+        event = PointerEvent(to_view(point), point)
+        (tool.press if point == (10, 10) else tool.release)(context, event)
+    [original] = context.session.measurements.on_image("phantom", 2)
+    # press 3 screen pixels from the end point: grabs it (any measuring tool can)
+    grab = (to_view((30, 10))[0] + 3, to_view((30, 10))[1])
+    other_tool = MeasuringTool("ellipse")
+    other_tool.press(context, PointerEvent(grab, (30.4, 10)))
+    other_tool.move(context, PointerEvent(to_view((30, 20)), (30, 20)))
+    other_tool.release(context, PointerEvent(to_view((30, 20)), (30, 20)))
+    [edited] = context.session.measurements.on_image("phantom", 2)
+    assert edited.measurement_id == original.measurement_id and edited.kind == "length"
+    assert edited.points == ((10, 10), (30, 20))
+    assert context.session.measurements.undo()
+    assert context.session.measurements.on_image("phantom", 2) == [original]

@@ -112,3 +112,20 @@ def test_delete_and_undo_measurement_commands():
     assert len(session.measurements) == 1
     registry.execute("tool.angle")
     assert session.active_tool == "angle"
+
+
+def test_window_and_zoom_links_copy_the_active_viewport():
+    session, registry = _session(layout="1x2")
+    left, right = session.viewports[:2]
+    registry.execute("sync.toggle_window_link")
+    registry.execute("viewport.window_preset_2")
+    assert right.window == left.window and left.window.name == "Lung"
+    registry.execute("viewport.zoom_in")  # zoom is not linked yet
+    assert right.zoom == 1.0
+    registry.execute("sync.toggle_zoom_link")
+    assert right.zoom == left.zoom > 1.0
+    registry.execute("viewport.zoom_in")
+    assert right.zoom == left.zoom > 1.5
+    registry.execute("sync.toggle_window_link")
+    registry.execute("viewport.window_preset_1")
+    assert right.window.name == "Lung" and left.window.name == "Brain"

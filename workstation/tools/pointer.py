@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from workstation.viewer.reading_session import ReadingSession
+from workstation.viewer.view_transform import ViewTransform
 from workstation.viewer.viewport import Viewport
 
 
@@ -27,9 +28,9 @@ class PointerEvent:
 
 @dataclass
 class ToolContext:
-    """What a tool acts on: the session (for sync and measurements), the viewport, the screen scale."""
+    """What a tool acts on: the session (for sync and measurements), the viewport, the screen mapping."""
 
     session: ReadingSession
     viewport: Viewport
     view_scale: float  # view pixels per mm
-    view_height: float = 512.0
+    transform: ViewTransform | None = None

@@ -23,6 +23,8 @@ def register_reading_commands(registry: CommandRegistry, session: ReadingSession
     def add(command_id: str, title: str, action: Callable[[], object]) -> None:
         def run() -> None:
             action()
+            if command_id.startswith("viewport."):  # linked viewports follow zoom, pan and window changes
+                session.sync.propagate(session.active_viewport)
             session.notify()
 
         registry.register(command_id, title, run)
@@ -61,6 +63,8 @@ def register_reading_commands(registry: CommandRegistry, session: ReadingSession
     for name in LAYOUT_COMMANDS:
         add(f"layout.set_{name}", f"Layout {name}", lambda name=name: session.set_layout(name))
     add("sync.toggle_scroll_link", "Link/unlink scrolling of all viewports", session.toggle_scroll_link)
+    add("sync.toggle_window_link", "Link/unlink window/level of all viewports", session.toggle_window_link)
+    add("sync.toggle_zoom_link", "Link/unlink zoom and pan of all viewports", session.toggle_zoom_link)
     for tool in TOOL_NAMES:
         add(f"tool.{tool}", f"Left button: {TOOL_TITLES[tool]}", lambda tool=tool: session.set_tool(tool))
     add("measurement.delete", "Delete the last measurement on this image", session.delete_last_measurement)

@@ -131,6 +131,16 @@ class ReadingSession:
         self.sync.set_link_scroll(not self.sync.link_scroll, self.active_viewport)
         self.message = "Scrolling linked" if self.sync.link_scroll else "Scrolling unlinked"
 
+    def toggle_window_link(self) -> None:
+        self.sync.link_window = not self.sync.link_window
+        self.message = "Window/level linked" if self.sync.link_window else "Window/level unlinked"
+        self.sync.propagate(self.active_viewport)
+
+    def toggle_zoom_link(self) -> None:
+        self.sync.link_zoom = not self.sync.link_zoom
+        self.message = "Zoom and pan linked" if self.sync.link_zoom else "Zoom and pan unlinked"
+        self.sync.propagate(self.active_viewport)
+
     # --- measurements ---
     def delete_last_measurement(self) -> None:
         viewport = self.active_viewport

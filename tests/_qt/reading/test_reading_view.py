@@ -183,3 +183,19 @@ def test_a_broken_file_is_reported_and_the_rest_still_opens(view, qtbot, shared_
     qtbot.waitUntil(lambda: "broken.dcm" in view.status.text(), timeout=LOAD_TIMEOUT_MS)
     _press(qtbot, view, Qt.Key.Key_Down)
     assert view.session.active_viewport.slice_index == 1
+
+
+def test_dropping_a_series_from_the_strip_puts_it_in_that_viewport(view, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+
+    view.open_stacks([phantom_stack(uid=f"s{n}", size=16, slices=3) for n in range(3)])
+    qtbot.keyClick(view, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # 1x2
+    third = view.strip.item(view.strip.count() - 1)  # after the study header, s0, s1, s2
+    target = view.viewport_widgets[1]
+    mime = view.strip.mimeData([third])  # kept referenced: the event does not own it
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    target.event(drop)  # QApplication.sendEvent delivers drops only during a real drag
+    assert view.session.viewports[1].stack.uid == "s2"
+    assert view.session.active_index == 1

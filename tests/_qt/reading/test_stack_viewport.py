@@ -157,3 +157,16 @@ def test_roi_drawn_with_the_mouse_reports_the_hu_of_the_disc(qtbot):
     assert label.startswith("Mean 40.0 HU  SD 0.0")
     area = float(label.split("Area ")[1].split()[0])
     assert area == pytest.approx(math.pi * 5 * 5, rel=0.01)  # 40 screen px = 10 mm across
+
+
+def test_left_drag_changes_the_window_and_the_screen(shown, qtbot, grab_grey):
+    session, registry, widget = shown
+    before = session.active_viewport.effective_window()
+    centre_before = _centre(grab_grey(widget))
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    qtbot.mouseMove(widget, QPoint(100, 160))  # down: higher centre, darker image
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=QPoint(100, 160))
+    after = session.active_viewport.window
+    assert after.center > before.center + 50 and after.width == before.width
+    widget.repaint()
+    assert _centre(grab_grey(widget)) < centre_before - 20

@@ -120,12 +120,14 @@ class StackViewport(QWidget):
                              f"Loading image {viewport.slice_index + 1} of {viewport.image_count}…")
         if transform is not None and viewport.stack is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            previews = [p for p in self.toolbox.previews() if self.viewport_index == self.session.active_index
+                        and p.stack_uid == viewport.stack.uid and p.slice_index == viewport.slice_index]
+            being_edited = {p.measurement_id for p in previews}
             for measurement in self.session.measurements.on_image(viewport.stack.uid, viewport.slice_index):
-                draw_measurement(painter, measurement, transform, viewport)
-            if self.viewport_index == self.session.active_index:
-                for preview in self.toolbox.previews():
-                    if preview.stack_uid == viewport.stack.uid and preview.slice_index == viewport.slice_index:
-                        draw_measurement(painter, preview, transform, viewport, PREVIEW_COLOUR)
+                if measurement.measurement_id not in being_edited:
+                    draw_measurement(painter, measurement, transform, viewport)
+            for preview in previews:
+                draw_measurement(painter, preview, transform, viewport, PREVIEW_COLOUR)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if viewport.overlays_visible:
             draw_text_overlays(painter, rect, viewport, transform)
@@ -147,7 +149,7 @@ class StackViewport(QWidget):
 
     def _context(self) -> ToolContext:
         transform = self.transform()
-        return ToolContext(self.session, self.viewport, transform.scale if transform else 1.0, self.height())
+        return ToolContext(self.session, self.viewport, transform.scale if transform else 1.0, transform)
 
     def _make_active(self) -> None:
         if self.viewport_index != self.session.active_index:
