@@ -56,9 +56,10 @@ def chest_ct_hounsfield(study: DemoStudy) -> np.ndarray:
     positions = slice_positions()
     in_plane = positions[0, 0] + PIXEL_SPACING_MM * np.arange(MATRIX)
     anatomy = ChestAnatomy(nodule_radius_mm=study.nodule_radius_mm)
-    hu = chest_hounsfield(
-        in_plane[None, None, :], in_plane[None, :, None], positions[:, 2][:, None, None], anatomy
-    )
+    hu = np.concatenate([  # a few slices at a time keeps the phantom's temporaries small
+        chest_hounsfield(in_plane[None, None, :], in_plane[None, :, None], z[:, None, None], anatomy)
+        for z in np.array_split(positions[:, 2], 6)
+    ])
     rng = np.random.default_rng(zlib.crc32(study.key.encode()))
     return hu + rng.normal(0.0, NOISE_HU, hu.shape).astype(np.float32)
 
