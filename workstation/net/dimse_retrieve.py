@@ -23,7 +23,6 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from workstation.core.errors import WorkstationError
 from workstation.net.association import association, lost_association_message
 from workstation.net.errors import PacsError, RetrieveCancelled
 from workstation.net.query_results import RemoteInstance
@@ -37,7 +36,6 @@ UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
 COMPRESSED = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless, JPEGBaseline8Bit,
               JPEGExtended12Bit, JPEG2000, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian]
 _PENDING = (0xFF00, 0xFF01)
-_STATUS_OUT_OF_RESOURCES = 0xA700
 
 
 def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
@@ -49,15 +47,10 @@ def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
 
 
 def store_handler(transfer: Transfer) -> Callable:
-    """EVT_C_STORE handler writing the encoded dataset as received (no decode) through ``transfer``."""
+    """EVT_C_STORE handler passing the encoded dataset as received (no decode) to the archive writers."""
 
     def handle_store(event: evt.Event) -> int:
-        try:
-            transfer.store(event.encoded_dataset())
-        except WorkstationError as error:
-            log.error("storing a received instance failed: %s", error)
-            transfer.store_errors.append(str(error))
-            return _STATUS_OUT_OF_RESOURCES
+        transfer.store_soon(event.encoded_dataset())
         return 0x0000
 
     return handle_store
@@ -132,3 +125,4 @@ def _run(node: PacsNode, assoc: Association, transfer: Transfer, identifiers: li
             _responses(node, assoc, transfer, send(identifier, message_id), what)
     finally:
         transfer.forget_cancel_action(assoc.abort)
+        transfer.finish_writes()

@@ -75,18 +75,16 @@ class StorageSCP:
 
     def _handle_store(self, event: evt.Event) -> int:
         data = event.encoded_dataset()
+        sop_instance_uid = str(event.request.AffectedSOPInstanceUID)
+        with self._lock:
+            transfer = next((item for item in self._transfers if item.expects(sop_instance_uid)), None)
+        if transfer is not None:
+            transfer.store_soon(data)  # the transfer's writers store it; its end checks completeness
+            return 0x0000
         try:
-            result = self.archive.store_part10(data)
+            self.archive.store_part10(data)
         except WorkstationError as error:
             log.error("storage SCP: storing a received instance failed: %s", error)
-            with self._lock:
-                for transfer in self._transfers:
-                    transfer.store_errors.append(str(error))
             return _STATUS_OUT_OF_RESOURCES
-        with self._lock:
-            interested = [transfer for transfer in self._transfers if transfer.expects(result.sop_instance_uid)]
-        for transfer in interested:
-            transfer.count(result, len(data))
-        if not interested:
-            self.received_unexpected += 1
+        self.received_unexpected += 1
         return 0x0000

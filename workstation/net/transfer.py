@@ -10,10 +10,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from workstation.core.errors import WorkstationError
+
 log = logging.getLogger(__name__)
+
+WRITER_THREADS = 4
+WRITES_IN_FLIGHT = 64
 
 
 class StoredInstance(Protocol):
@@ -72,6 +78,8 @@ class Transfer:
         self.first_instance_seconds: float | None = None
         self.last_received_at = time.monotonic()
         self.store_errors: list[str] = []
+        self._writers: ThreadPoolExecutor | None = None
+        self._writes_in_flight = threading.BoundedSemaphore(WRITES_IN_FLIGHT)
 
     def expect(self, wanted: Iterable[str], total: int) -> None:
         with self._lock:
@@ -88,6 +96,36 @@ class Transfer:
         result = self.archive.store_part10(data)
         self.count(result, len(data))
         return result
+
+    def store_soon(self, data: bytes) -> None:
+        """Hand a received file to the writer threads and return at once, so the network never waits on fsync.
+
+        At most ``WRITES_IN_FLIGHT`` files wait in memory; beyond that the receiver blocks (back-pressure).
+        A failed write is recorded in ``store_errors``; the final completeness check reports it.
+        """
+        self._writes_in_flight.acquire()
+        with self._lock:
+            if self._writers is None:
+                self._writers = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="archive-write")
+            writers = self._writers
+        writers.submit(self._write, data)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.store(data)
+        except WorkstationError as error:
+            log.error("storing a received instance failed: %s", error)
+            with self._lock:
+                self.store_errors.append(str(error))
+        finally:
+            self._writes_in_flight.release()
+
+    def finish_writes(self) -> None:
+        """Wait until every handed-over file is in the archive (or has failed)."""
+        with self._lock:
+            writers, self._writers = self._writers, None
+        if writers is not None:
+            writers.shutdown(wait=True)
 
     def count(self, result: StoredInstance, size: int) -> None:
         with self._lock:

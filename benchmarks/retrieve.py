@@ -1,0 +1,192 @@
+"""Retrieve a 600-slice 512x512 CT from a loopback Orthanc: our C-GET, C-MOVE and WADO-RS vs DCMTK.
+
+The CT is synthesised here from the real CT's header (new UIDs, 600 positions, int16 pixels). Each round
+runs every contender once, alternating, into a fresh folder: DCMTK ``getscu`` and ``movescu`` (writing
+plain files), our paths in-process into a fresh archive (atomic writes + index), and our whole command
+``workstation retrieve`` (Python start-up included). Figures: MB/s, images/s, the ratio ours/DCMTK for
+the same DIMSE service (WADO-RS is compared with getscu), and the time until the first instance is on
+disk (ours fetch the middle slice first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from workstation.archive import Archive  # noqa: E402
+from workstation.net.orthanc_server import OrthancServer, free_port, orthanc_installed  # noqa: E402
+from workstation.net.retrieve import retrieve  # noqa: E402
+from workstation.settings.pacs_nodes import LocalNode  # noqa: E402
+
+TEMPLATE = PROJECT_ROOT.parent / "shared/dicom/ct_volume/pancreatic_ct_cbct_seg_philips_ct/dicom/1-001.dcm"
+SLICES, SIZE = 600, 512
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
+
+
+def synthesise_ct(folder: Path, slices: int = SLICES) -> tuple[str, int]:
+    """Write a ``slices``-slice CT (one series) into ``folder``; returns (StudyInstanceUID, bytes)."""
+    template = pydicom.dcmread(TEMPLATE)
+    study, series = generate_uid(), generate_uid()
+    y, x = np.mgrid[0:SIZE, 0:SIZE]
+    body = ((x - SIZE / 2) ** 2 + (y - SIZE / 2) ** 2 < (SIZE * 0.42) ** 2)
+    rng = np.random.default_rng(7)
+    total = 0
+    for index in range(slices):
+        dataset = template.copy()
+        dataset.StudyInstanceUID, dataset.SeriesInstanceUID = study, series
+        dataset.SOPInstanceUID = generate_uid()
+        dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+        dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        dataset.PatientID, dataset.PatientName = "BENCH-RETRIEVE", "Benchmark^Retrieve"
+        dataset.InstanceNumber = index + 1
+        dataset.ImagePositionPatient = [-250.0, -250.0, -index * 1.0]
+        dataset.SliceLocation = -index * 1.0
+        pixels = np.where(body, 40, -1000).astype(np.int16) + rng.integers(-20, 20, (SIZE, SIZE), dtype=np.int16)
+        dataset.Rows = dataset.Columns = SIZE
+        dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 16, 16, 15, 1
+        dataset.RescaleIntercept, dataset.RescaleSlope = 0, 1
+        dataset.PixelData = pixels.tobytes()
+        path = folder / f"{index:04d}.dcm"
+        dataset.save_as(path, enforce_file_format=True)
+        total += path.stat().st_size
+    return study, total
+
+
+@dataclass
+class Run:
+    seconds: float
+    count: int
+    first_seconds: float | None
+
+
+def first_file_watch(folder: Path, started: float) -> tuple[threading.Event, list[float]]:
+    """Poll ``folder`` every millisecond; record when the first file shows up."""
+    stop, seen = threading.Event(), []
+
+    def watch() -> None:
+        while not stop.is_set() and not seen:
+            if folder.exists() and any(os.scandir(folder)):
+                seen.append(time.perf_counter() - started)
+                return
+            time.sleep(0.001)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop, seen
+
+
+def run_command(command: list[str], folder: Path, environment: dict | None = None) -> Run:
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    stop, seen = first_file_watch(folder, started)
+    result = subprocess.run(command, env=environment or DCMTK_ENV, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    stop.set()
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed: {result.stderr[-2000:]}")
+    count = sum(1 for path in folder.rglob("*") if path.is_file())
+    return Run(seconds, count, seen[0] if seen else None)
+
+
+def run_ours(node, local: LocalNode, folder: Path, study: str) -> Run:
+    with Archive(folder) as archive:
+        report = retrieve(node, local, archive, study)
+    return Run(report.elapsed_seconds, report.received_instances, report.first_instance_seconds)
+
+
+def run_whole_command(address: str, method: str, home: Path, study: str, local: LocalNode) -> Run:
+    home.mkdir(parents=True)
+    (home / "pacs_nodes.json").write_text(
+        f'{{"local": {{"aet": "{local.aet}", "storage_port": {local.storage_port}}}, "nodes": []}}'
+    )
+    environment = dict(os.environ, WORKSTATION_HOME=str(home))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(PROJECT_ROOT / ".venv/bin/workstation"), "retrieve", "--pacs", address, "--study", study, "--method", method],
+        env=environment, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"workstation retrieve failed: {result.stderr[-2000:]}")
+    count = int(result.stdout.split(":")[1].split()[0])
+    return Run(seconds, count, None)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slices", type=int, default=SLICES)
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+    if not orthanc_installed() or not TEMPLATE.exists():
+        print("benchmark needs Orthanc (scripts/setup.sh as root) and ../shared/dicom; not found")
+        return 1
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        (scratch / "ct").mkdir()
+        study, size = synthesise_ct(scratch / "ct", options.slices)
+        megabytes = size / 1e6
+        ours_local = LocalNode(aet="WORKSTATION", storage_port=free_port(), maximum_pdu_size=1_048_576)
+        movescu_port = free_port()
+        server = OrthancServer(folder=scratch / "orthanc", modalities={
+            "workstation": (ours_local.aet, "127.0.0.1", ours_local.storage_port),
+            "dcmtk": ("DCMTKMOVE", "127.0.0.1", movescu_port),
+        })
+        with server:
+            server.upload(sorted((scratch / "ct").glob("*.dcm")))
+            print(f"Orthanc holds {server.instance_count()} instances, {megabytes:.0f} MB; "
+                  f"{options.rounds} rounds, alternating")
+            keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}"]
+            peer = ["-aec", server.aet, "127.0.0.1", str(server.dicom_port)]
+            contenders: dict[str, Callable[[Path], Run]] = {
+                "DCMTK getscu": lambda folder: run_command(
+                    ["getscu", "-S", "-aet", "DCMTKGET", "--max-pdu", "131072", "-od", str(folder), *keys, *peer], folder),
+                "DCMTK movescu": lambda folder: run_command(
+                    ["movescu", "-S", "-aet", "DCMTKMOVE", "-aem", "DCMTKMOVE", "--port", str(movescu_port),
+                     "--max-pdu", "131072", "-od", str(folder), *keys, *peer], folder),
+                "ours C-GET (in-process)": lambda folder: run_ours(server.node(method="get"), ours_local, folder, study),
+                "ours C-MOVE (in-process)": lambda folder: run_ours(server.node(method="move"), ours_local, folder, study),
+                "ours WADO-RS (in-process)": lambda folder: run_ours(server.node(method="web"), ours_local, folder, study),
+                "ours C-GET (whole command)": lambda folder: run_whole_command(server.address, "get", folder, study, ours_local),
+                "ours WADO-RS (whole command)": lambda folder: run_whole_command(
+                    server.dicomweb_url, "web", folder, study, ours_local),
+            }
+            results: dict[str, list[Run]] = {name: [] for name in contenders}
+            for round_number in range(options.rounds):
+                for number, (name, contender) in enumerate(contenders.items()):
+                    run = contender(scratch / f"run-{round_number}-{number}")
+                    if run.count != options.slices:
+                        raise RuntimeError(f"{name} fetched {run.count} of {options.slices} instances")
+                    results[name].append(run)
+
+        best = {name: min(runs, key=lambda run: run.seconds) for name, runs in results.items()}
+        print(f"{'contender':<30} {'best s':>7} {'median s':>8} {'MB/s':>7} {'img/s':>7} {'first s':>8}  ratio")
+        peers = {"get": "DCMTK getscu", "move": "DCMTK movescu", "web": "DCMTK getscu"}
+        for name, runs in results.items():
+            run = best[name]
+            first = f"{run.first_seconds:8.3f}" if run.first_seconds is not None else "       -"
+            ratio = ""
+            if name.startswith("ours"):
+                peer_name = peers["web" if "WADO" in name else "move" if "MOVE" in name else "get"]
+                ratio = f"{best[peer_name].seconds / run.seconds:.2f}x {peer_name}"
+            print(f"{name:<30} {run.seconds:7.3f} {statistics.median(r.seconds for r in runs):8.3f} "
+                  f"{megabytes / run.seconds:7.1f} {options.slices / run.seconds:7.0f} {first}  {ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
