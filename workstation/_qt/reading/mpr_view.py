@@ -87,7 +87,8 @@ class MprView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addLayout(views, 1)
-        self._show_all()
+        for scene in self.scenes.values():
+            scene.show(self.crosshair, self.slab)  # drawn when the widgets are first painted
 
     # Actions (also the targets of commands and keys).
 
