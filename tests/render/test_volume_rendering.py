@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
 
 from workstation.render.capture import grab
 from workstation.render.image_data import volume_to_image_data
@@ -101,8 +102,6 @@ def test_invalid_preset_is_reported_by_name_and_skipped(tmp_path):
 
 
 def test_mapper_mode_follows_the_renderer(bone_and_soft_tissue):
-    from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
-
     image = volume_to_image_data(bone_and_soft_tissue)
     software = VolumeRenderingScene(image, bone_and_soft_tissue, software_renderer=True)
     hardware = VolumeRenderingScene(image, bone_and_soft_tissue, software_renderer=False)
