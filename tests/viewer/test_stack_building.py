@@ -15,7 +15,8 @@ def test_real_ct_is_one_stack_ordered_along_the_normal_in_hu(shared_dicom):
     [stack], problems = stacks_from_files([shared_dicom / CT_FOLDER])
     assert problems == [] and len(stack) == 134 and stack.value_unit == "HU"
     locations = [plane.slice_location for plane in stack.planes]
-    assert np.all(np.diff(locations) == pytest.approx(3.0))
+    assert np.all(np.diff(locations) == pytest.approx(-3.0))  # sorted by position, from the top down
+    assert stack.sources[0].instance_number < stack.sources[-1].instance_number  # as the scanner started
     assert stack.labels.modality == "CT" and stack.labels.series_number == "201"
     assert stack.header_windows and stack.header_windows[0].width == 400
     assert not stack.is_prior and stack.pixels(0) is None  # headers only: nothing decoded yet

@@ -85,6 +85,11 @@ class ImageStack:
     def is_complete(self) -> bool:
         return self.loaded_count == len(self)
 
+    def index_of(self, source: ImageSource) -> int | None:
+        """Where an image (file and frame) sits in this stack, if it is one of its images."""
+        key = (source.path, source.frame_index)
+        return next((i for i, s in enumerate(self.sources) if (s.path, s.frame_index) == key), None)
+
     def nearest_index(self, position: np.ndarray) -> int:
         """The image whose plane is closest to an LPS point, along this stack's normal."""
         normal = self.planes[0].normal

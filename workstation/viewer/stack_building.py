@@ -82,7 +82,7 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
             for set_index, display_set in enumerate(display_sets(series)):
                 problems.extend(f"{display_set.label}: {warning}" for warning in display_set.warnings)
                 for phase_index, phase in enumerate(display_set.phases):
-                    frames = phase.frames
+                    frames = _reading_order(phase.frames)
                     if not frames:
                         continue
                     first = headers[frames[0].instance.path]
@@ -103,6 +103,30 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                         presentation_inverted=is_inverted(first),
                     ))
     return stacks, problems
+
+
+def _reading_order(frames):
+    """Geometric order, run from the end the scanner started at (the lower Instance Number): head first
+    for a usual axial CT, as a reader scrolls it; without instance numbers the order along the normal."""
+    numbers = [frame.instance.instance_number for frame in (frames[0], frames[-1])] if frames else []
+    if len(frames) > 1 and None not in numbers and numbers[0] > numbers[1]:
+        return tuple(reversed(frames))
+    return tuple(frames)
+
+
+def preview_stack(path: str | Path) -> ImageStack | None:
+    """A decoded one-image stack of a single file, shown while the rest of the headers are read.
+
+    None when that file is not a displayable image (the full scan reports why).
+    """
+    stacks, _ = stacks_from_files([path])
+    if not stacks:
+        return None
+    decoded, problems = decode_images(stacks[0], [0])
+    if not decoded:
+        return None
+    stacks[0].set_pixels(0, decoded[0][1])
+    return stacks[0]
 
 
 def _header_windows(dataset: Dataset):

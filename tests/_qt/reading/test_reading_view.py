@@ -34,16 +34,14 @@ def _press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
 
 @pytest.fixture
 def ct_view(view, qtbot, shared_dicom):
-    loaded_at_first_image = []
-
-    def first_image(stack, index):
-        if index == 0 and not loaded_at_first_image:
-            loaded_at_first_image.append(stack.loaded_count)
-
-    view.loader.image_ready.connect(first_image)
+    events = []
+    view.loader.preview_ready.connect(lambda stack: events.append(("preview", len(stack))))
+    view.loader.stacks_ready.connect(lambda stacks, problems: events.append(
+        ("stacks", max(stack.loaded_count for stack in stacks))))
     view.open_paths([shared_dicom / CT_FOLDER])
-    qtbot.waitUntil(lambda: view.session.active_viewport.current_pixels() is not None, timeout=LOAD_TIMEOUT_MS)
-    view.loaded_at_first_image = loaded_at_first_image
+    qtbot.waitUntil(lambda: bool(view.session.display_sets) and view.session.active_viewport.current_pixels() is not None,
+                    timeout=LOAD_TIMEOUT_MS)
+    view.load_events = events
     return view
 
 
@@ -51,7 +49,8 @@ def ct_view(view, qtbot, shared_dicom):
 def test_real_ct_first_image_before_the_series_is_decoded_then_keys_scroll(ct_view, qtbot, grab_grey):
     stack = ct_view.session.active_viewport.stack
     assert len(stack) == 134
-    assert ct_view.loaded_at_first_image == [1]  # shown when only the first image was decoded
+    # one image was on screen before the headers of the series were all read, and it was the only one decoded
+    assert ct_view.load_events == [("preview", 1), ("stacks", 1)]
     viewport = ct_view.session.active_viewport
     _press(qtbot, ct_view, Qt.Key.Key_Down)
     _press(qtbot, ct_view, Qt.Key.Key_Down)
@@ -178,7 +177,8 @@ def test_a_broken_file_is_reported_and_the_rest_still_opens(view, qtbot, shared_
         os.symlink(source, tmp_path / source.name)
     (tmp_path / "broken.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\xff")
     view.open_paths([tmp_path])
-    qtbot.waitUntil(lambda: view.session.active_viewport.current_pixels() is not None, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(view.session.display_sets) and view.session.active_viewport.current_pixels() is not None,
+                    timeout=LOAD_TIMEOUT_MS)
     assert len(view.session.active_viewport.stack) == 5
     qtbot.waitUntil(lambda: "broken.dcm" in view.status.text(), timeout=LOAD_TIMEOUT_MS)
     _press(qtbot, view, Qt.Key.Key_Down)

@@ -55,6 +55,7 @@ class ReadingView(QWidget):
         self.toolbox = Toolbox()
         self.tasks = BackgroundTasks(self)
         self.loader = StackLoader(self.tasks, self)
+        self.loader.preview_ready.connect(self._preview_ready)
         self.loader.stacks_ready.connect(self._stacks_ready)
         self.loader.image_ready.connect(self._image_ready)
         self.loader.problem.connect(self._problem)
@@ -86,6 +87,7 @@ class ReadingView(QWidget):
         outer.addLayout(right, 1)
         self.cheat_sheet = CheatSheet(self)
         self._cine_timers: dict[int, QTimer] = {}
+        self._preview: ImageStack | None = None
         self._shown_layout: tuple | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.session.subscribe(self._session_changed)
@@ -124,11 +126,18 @@ class ReadingView(QWidget):
                                                           if stack.pixels(len(stack) // 2) is not None
                                                           else stack.pixels(0)))
 
+    def _preview_ready(self, preview: ImageStack) -> None:
+        """The first file's image, shown in the first viewport until the full stacks are known."""
+        self._preview = preview
+        self.session.viewports[0].show(preview)
+        self.session.notify()
+
     def _stacks_ready(self, stacks: list[ImageStack], problems: list[str]) -> None:
         self.problems.extend(problems)
         self.strip.show_stacks(stacks)
         self.session.set_display_sets(stacks)
         self._hang(stacks)
+        self._keep_preview_in_place()
         if not stacks:
             self.problems.insert(0, "No images could be shown.")
         self.session.notify()
@@ -146,6 +155,17 @@ class ReadingView(QWidget):
         same_name = [s for s in priors if s.display_name == main.display_name]
         self.session.set_layout("1x2")
         self.session.viewports[1].show((same_name or sorted(priors, key=len, reverse=True))[0])
+
+    def _keep_preview_in_place(self) -> None:
+        """The full stack takes over the preview's image: same pixels, same place, no jump on screen."""
+        preview, self._preview = self._preview, None
+        viewport = self.session.viewports[0]
+        if preview is None or viewport.stack is None:
+            return
+        index = viewport.stack.index_of(preview.sources[0])
+        if index is not None:
+            viewport.stack.set_pixels(index, preview.pixels(0))
+            viewport.go_to(index)
 
     def _image_ready(self, stack: ImageStack, index: int) -> None:
         if index in (0, len(stack) // 2) and stack in self.session.display_sets:

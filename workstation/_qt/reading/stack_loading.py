@@ -1,6 +1,7 @@
-"""Progressive loading: headers first (the screen opens), then each stack's images in small batches.
+"""Progressive loading: one image at once, then the headers (the screen opens), then each stack's images.
 
-Every batch runs in a worker of the shared BackgroundTasks bridge and comes back on the GUI thread; the
+The first file is read and decoded alone while the other headers are still being read, so a reader sees
+an image in well under the time a 300-slice header scan takes; the full stacks replace it. Every batch runs in a worker of the shared BackgroundTasks bridge and comes back on the GUI thread; the
 next batch is queued only then, so opening another study simply stops the old chains (their generation
 is stale) and the first image of every stack arrives before the rest of any series is decoded.
 """
@@ -15,7 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from workstation._qt.background import BackgroundTasks
 from workstation.viewer.image_stack import ImageStack
-from workstation.viewer.stack_building import decode_images, stacks_from_files
+from workstation.dicom.model import dicom_files
+from workstation.viewer.stack_building import decode_images, preview_stack, stacks_from_files
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ BATCH_SIZE = 6
 
 
 class StackLoader(QObject):
+    preview_ready = Signal(object)  # a one-image stack of the first file, decoded
     stacks_ready = Signal(list, list)  # stacks, problems (user messages)
     image_ready = Signal(object, int)  # stack, index
     stack_complete = Signal(object)
@@ -37,9 +40,22 @@ class StackLoader(QObject):
         self._generation += 1
         generation = self._generation
         paths = list(paths)
-        self._tasks.submit(lambda: stacks_from_files(paths),
+        self._tasks.submit(lambda: dicom_files(paths), lambda files: self._files_listed(generation, files, description),
+                           self._failed(generation), "Listing the image files")
+
+    def _files_listed(self, generation: int, files: list[Path], description: str) -> None:
+        if generation != self._generation:
+            return
+        if files:
+            self._tasks.submit(lambda: preview_stack(files[0]), lambda stack: self._preview_read(generation, stack),
+                               self._failed(generation), "Reading the first image")
+        self._tasks.submit(lambda: stacks_from_files(files),
                            lambda result: self._headers_read(generation, *result),
                            self._failed(generation), description)
+
+    def _preview_read(self, generation: int, stack: ImageStack | None) -> None:
+        if generation == self._generation and stack is not None:
+            self.preview_ready.emit(stack)
 
     def cancel(self) -> None:
         """Results still in flight are dropped; no further batches are queued."""
