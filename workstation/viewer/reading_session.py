@@ -12,6 +12,7 @@ from collections.abc import Callable
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID, Layout, parse_layout
 from workstation.viewer.measurements import MeasurementList
+from workstation.viewer.reference_lines import locate
 from workstation.viewer.sync import SyncGroup
 from workstation.viewer.viewport import Viewport
 from workstation.viewer.window_presets import WindowPresets
@@ -140,6 +141,11 @@ class ReadingSession:
         self.sync.link_zoom = not self.sync.link_zoom
         self.message = "Zoom and pan linked" if self.sync.link_zoom else "Zoom and pan unlinked"
         self.sync.propagate(self.active_viewport)
+
+    def locate(self, source: Viewport, image_point: tuple[float, float]) -> None:
+        """Shift+click: the other visible viewports of the same patient space go to the clicked point."""
+        moved = locate(self.visible_viewports, source, image_point)
+        self.message = f"Located in {len(moved)} other viewport(s)" if moved else "No other viewport shows that place"
 
     # --- measurements ---
     def delete_last_measurement(self) -> None:

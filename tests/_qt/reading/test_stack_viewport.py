@@ -170,3 +170,31 @@ def test_left_drag_changes_the_window_and_the_screen(shown, qtbot, grab_grey):
     assert after.center > before.center + 50 and after.width == before.width
     widget.repaint()
     assert _centre(grab_grey(widget)) < centre_before - 20
+
+
+def test_reference_line_of_the_active_axial_on_the_coronal_and_shift_click_locates(qtbot, grab_grey):
+    from workstation.viewer.reading_session import ReadingSession as Session
+
+    axial = phantom_stack(uid="axial", orientation="axial", slices=40, size=64, spacing=(1, 1, 2), origin=(0, 0, 0))
+    coronal = phantom_stack(uid="coronal", orientation="coronal", slices=64, size=80, spacing=(1, 1, 1),
+                            origin=(0, 0, 79))
+    session = Session(layout="1x2")
+    session.set_display_sets([axial, coronal])
+    for viewport in session.viewports[:2]:
+        viewport.overlays_visible = False
+        viewport.set_window(5000, 10)  # everything black: only the line shows
+    session.viewports[0].go_to(10)  # z = 20 mm: coronal row 59
+    toolbox = Toolbox()
+    coronal_widget = StackViewport(session, 1, toolbox)
+    qtbot.addWidget(coronal_widget)
+    coronal_widget.resize(320, 320)  # 80 px image -> 4 screen px per pixel
+    coronal_widget.show()
+    qtbot.waitExposed(coronal_widget)
+    pixels = grab_grey(coronal_widget)
+    bright_rows = 2 + np.nonzero((pixels[2:-2, 20:300] > 40).sum(axis=1) > 100)[0]  # dashed, antialiased; no frame
+    assert len(bright_rows) and abs(bright_rows.mean() - 59.5 * 4) <= 2
+    # shift+click on the coronal at row 49 (z = 30 mm): the axial goes to slice 15
+    qtbot.mouseClick(coronal_widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     QPoint(160, round(49.5 * 4)))
+    assert session.viewports[0].slice_index == 15
+    assert session.active_index == 1

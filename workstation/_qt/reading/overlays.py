@@ -20,6 +20,7 @@ TEXT_COLOUR = QColor(235, 235, 235)
 SHADOW_COLOUR = QColor(0, 0, 0)
 MEASUREMENT_COLOUR = QColor(255, 215, 0)
 PREVIEW_COLOUR = QColor(0, 200, 255)
+REFERENCE_LINE_COLOUR = QColor(80, 220, 120)
 MARGIN = 6
 SCALE_BAR_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 
@@ -163,3 +164,11 @@ def _ellipse_outline(measurement: Measurement, segments: int = 64) -> np.ndarray
     angles = np.linspace(0, 2 * math.pi, segments, endpoint=False)
     return np.column_stack([(x0 + x1) / 2 + abs(x1 - x0) / 2 * np.cos(angles),
                             (y0 + y1) / 2 + abs(y1 - y0) / 2 * np.sin(angles)])
+
+
+def draw_reference_line(painter: QPainter, transform: ViewTransform, point: np.ndarray, direction: np.ndarray) -> None:
+    """The active viewport's plane across this image (the painter clips the long line to the widget)."""
+    reach = 1e5
+    ends = transform.to_view(np.array([point - direction * reach, point + direction * reach]))
+    painter.setPen(QPen(REFERENCE_LINE_COLOUR, 1, Qt.PenStyle.DashLine))
+    painter.drawLine(QPointF(*ends[0]), QPointF(*ends[1]))

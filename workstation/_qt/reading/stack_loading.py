@@ -28,7 +28,6 @@ class StackLoader(QObject):
     preview_ready = Signal(object)  # a one-image stack of the first file, decoded
     stacks_ready = Signal(list, list)  # stacks, problems (user messages)
     image_ready = Signal(object, int)  # stack, index
-    stack_complete = Signal(object)
     problem = Signal(str)
 
     def __init__(self, tasks: BackgroundTasks, parent: QObject | None = None) -> None:
@@ -78,7 +77,6 @@ class StackLoader(QObject):
     def _decode_next(self, generation: int, stack: ImageStack, start: int, first: bool = False) -> None:
         """The first batch of a stack is its first image alone, so it shows as soon as possible."""
         if start >= len(stack):
-            self.stack_complete.emit(stack)
             return
         indices = list(range(start, min(len(stack), start + (1 if first else BATCH_SIZE))))
         self._tasks.submit(lambda: decode_images(stack, indices),

@@ -14,12 +14,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
-from workstation._qt.reading.overlays import PREVIEW_COLOUR, draw_measurement, draw_text_overlays
+from workstation._qt.reading.overlays import (
+    PREVIEW_COLOUR, draw_measurement, draw_reference_line, draw_text_overlays,
+)
 from workstation.tools.measuring import MeasuringTool
 from workstation.tools.pointer import Button, PointerEvent, ToolContext
 from workstation.tools.toolbox import Toolbox
 from workstation.viewer.display_lut import DisplayLut
 from workstation.viewer.reading_session import ReadingSession
+from workstation.viewer.reference_lines import reference_line_in_image, shares_frame_of_reference
 from workstation.viewer.view_transform import ViewTransform
 from workstation.viewer.viewport import Viewport
 
@@ -128,6 +131,11 @@ class StackViewport(QWidget):
                     draw_measurement(painter, measurement, transform, viewport)
             for preview in previews:
                 draw_measurement(painter, preview, transform, viewport, PREVIEW_COLOUR)
+            active = self.session.active_viewport
+            if active is not viewport and shares_frame_of_reference(active, viewport):
+                line = reference_line_in_image(viewport.current_plane(), active.current_plane())
+                if line is not None:
+                    draw_reference_line(painter, transform, *line)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if viewport.overlays_visible:
             draw_text_overlays(painter, rect, viewport, transform)
@@ -161,6 +169,10 @@ class StackViewport(QWidget):
         button = _BUTTONS.get(event.button())
         pointer = self._pointer_event(event, button) if button else None
         if pointer is None:
+            return
+        if button is Button.LEFT and pointer.shift:  # click-to-locate in the other viewports
+            self.session.locate(self.viewport, pointer.image_position)
+            self._after_tool()
             return
         self._tool = self.toolbox.for_button(button, self.session.active_tool)
         self._tool.press(self._context(), pointer)
