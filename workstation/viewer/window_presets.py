@@ -24,7 +24,8 @@ class WindowPresets:
         self._by_modality = by_modality
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_PRESETS_PATH) -> WindowPresets:
+    def load(cls, path: Path | None = None) -> WindowPresets:
+        path = path or DEFAULT_PRESETS_PATH
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             by_modality = {

@@ -199,3 +199,19 @@ def test_dropping_a_series_from_the_strip_puts_it_in_that_viewport(view, qtbot):
     target.event(drop)  # QApplication.sendEvent delivers drops only during a real drag
     assert view.session.viewports[1].stack.uid == "s2"
     assert view.session.active_index == 1
+
+
+def test_a_broken_presets_file_is_reported_and_header_windows_still_work(qtbot, monkeypatch, tmp_path):
+    from workstation.viewer import window_presets
+
+    broken = tmp_path / "window_presets.json"
+    broken.write_text('{"CT": [{"name": "Brain", "center": 40}]}')  # no width
+    monkeypatch.setattr(window_presets, "DEFAULT_PRESETS_PATH", broken)
+    reading = ReadingView()
+    qtbot.addWidget(reading)
+    reading.show()
+    reading.open_stacks([phantom_stack(size=16, slices=3)])
+    assert str(broken) in reading.status.text()
+    reading.setFocus()
+    qtbot.keyClick(reading, Qt.Key.Key_1)
+    assert reading.session.active_viewport.window.name == "Header"

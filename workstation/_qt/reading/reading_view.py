@@ -31,6 +31,7 @@ from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID
 from workstation.viewer.reading_commands import register_reading_commands
 from workstation.viewer.reading_session import ReadingSession
+from workstation.viewer.window_presets import WindowPresets
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,17 @@ class ReadingView(QWidget):
     def __init__(self, archive=None, parent: QWidget | None = None, layout: str = "1x1") -> None:
         super().__init__(parent)
         self.archive = archive
-        self.session = ReadingSession(layout=layout)
+        self.problems: list[str] = []
+        try:
+            presets = WindowPresets.load()
+        except WorkstationError as error:
+            presets = WindowPresets({})
+            self.problems.append(f"{error} Keys 1-9 use the presets in the image headers meanwhile.")
+        self.session = ReadingSession(presets=presets, layout=layout)
         self.registry = CommandRegistry()
         register_reading_commands(self.registry, self.session)
         self.registry.register("help.cheat_sheet", "Show/hide the list of keys", self.toggle_cheat_sheet)
         self.registry.register("help.keymap", "Change keyboard shortcuts…", self.edit_keymap)
-        self.problems: list[str] = []
         try:
             self.keymap = Keymap.load()
         except KeymapError as error:
@@ -52,6 +58,7 @@ class ReadingView(QWidget):
             self.keymap = Keymap({})
             self.problems.append(f"{error} No keys work until it is fixed; the mouse still does.")
         self.problems.extend(self.keymap.problems)
+        self._setup_problems = list(self.problems)  # shown again after each opening
         self.toolbox = Toolbox()
         self.tasks = BackgroundTasks(self)
         self.loader = StackLoader(self.tasks, self)
@@ -97,7 +104,7 @@ class ReadingView(QWidget):
     # --- opening images ---
     def open_paths(self, paths: Iterable[str | Path]) -> None:
         """Open files or folders (current study and priors together); returns at once, loading goes on."""
-        self.problems = list(self.keymap.problems)
+        self.problems = list(self._setup_problems)
         self.status.setText("Reading the image headers…")
         self.loader.load(paths)
 
@@ -121,10 +128,9 @@ class ReadingView(QWidget):
         self.loader.cancel()
         self._stacks_ready(stacks, [])
         for index, stack in enumerate(stacks):
-            if stack.pixels(0) is not None:
-                self.strip.set_thumbnail(index, thumbnail(stack, stack.pixels(len(stack) // 2)
-                                                          if stack.pixels(len(stack) // 2) is not None
-                                                          else stack.pixels(0)))
+            shown = next((stack.pixels(i) for i in (len(stack) // 2, 0) if stack.pixels(i) is not None), None)
+            if shown is not None:
+                self.strip.set_thumbnail(index, thumbnail(stack, shown))
 
     def _preview_ready(self, preview: ImageStack) -> None:
         """The first file's image, shown in the first viewport until the full stacks are known."""

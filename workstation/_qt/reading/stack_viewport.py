@@ -59,6 +59,7 @@ class StackViewport(QWidget):
         self.toolbox = toolbox
         self._lut = DisplayLut()
         self._image_key: tuple | None = None
+        self._values: np.ndarray | None = None  # the slice the cached image was made from
         self._image: QImage | None = None
         self._grey: np.ndarray | None = None
         self._tool = None
@@ -84,8 +85,9 @@ class StackViewport(QWidget):
             return None
         invert = viewport.invert != viewport.stack.presentation_inverted
         window = viewport.effective_window() if values.ndim == 2 else None
-        key = (id(values), window, invert)
-        if key != self._image_key:
+        key = (window, invert)
+        if values is not self._values or key != self._image_key:
+            self._values = values
             if values.ndim == 3:  # colour: already display RGB
                 self._grey = np.ascontiguousarray(values if not invert else 255 - values)
                 rows, columns = self._grey.shape[:2]
