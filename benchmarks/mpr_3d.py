@@ -2,7 +2,8 @@
 plain VTK setup measured in the same run: vtkImageResliceMapper views for MPR, a default
 vtkSmartVolumeMapper for 3D.
 
-Figures: time until the three MPR views are on screen (target < 1.5 s), MPR re-render rate while
+Figures: time until the three MPR views are on screen (target < 1.5 s), from the volume in memory and
+from the 300 DICOM files (header reading and volume assembly included), MPR re-render rate while
 scrolling (all three views redrawn per step), 3D frames/s while dragging at reduced quality (target
 >= 10) and the time of a full-quality 3D frame.
 """
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 from vtkmodules.vtkRenderingCore import (
     vtkColorTransferFunction,
     vtkImageSlice,
@@ -27,7 +31,11 @@ from vtkmodules.vtkCommonDataModel import vtkPiecewiseFunction
 from vtkmodules.vtkRenderingImage import vtkImageResliceMapper
 from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
 
+from first_image import write_ct  # the 300-slice 512x512 CT files of the first-image benchmark
 from workstation._qt.reading.mpr_view import MprView
+from workstation.dicom.displaysets import display_sets
+from workstation.dicom.model import read_patients
+from workstation.volume.assembly import assemble_volume
 from workstation._qt.reading.volume_view import VolumeView
 from workstation.render.image_data import volume_to_image_data
 from workstation.render.vr_presets import load_presets
@@ -75,15 +83,33 @@ def bench_mpr_ours(app: QApplication, volume: Volume) -> tuple[float, float]:
     return ready, fps
 
 
-def bench_mpr_plain(volume: Volume) -> tuple[float, float]:
-    """Three vtkImageResliceMapper views slicing at the camera's focal point (the usual VTK recipe)."""
+def bench_mpr_from_files(app: QApplication, folder: Path) -> float:
+    """Open command to three MPR views on screen: headers, display set, volume assembly, views."""
+    start = time.perf_counter()
+    patients, errors = read_patients([folder])
+    assert not errors, errors
+    (series,) = patients[0].all_series()
+    volume = assemble_volume(display_sets(series)[0])
+    view = MprView(volume, window_level=(400.0, 40.0))
+    view.resize(3 * VIEW_SIZE, VIEW_SIZE + 30)
+    view.show()
+    app.processEvents()
+    view.render()
+    ready = time.perf_counter() - start
+    view.close()
+    return ready
+
+
+def bench_mpr_plain(app: QApplication, volume: Volume) -> tuple[float, float]:
+    """Three Qt VTK widgets, each a vtkImageResliceMapper slicing at its camera's focal point (the usual
+    VTK recipe, no crosshair or letters); scrolling redraws the axial view only, as nothing else changes."""
     start = time.perf_counter()
     image = volume_to_image_data(volume)
-    window = vtkRenderWindow()
-    window.SetSize(3 * VIEW_SIZE, VIEW_SIZE)
+    container = QWidget()
+    layout = QHBoxLayout(container)
     center = np.array(image.GetCenter())
-    cameras = []
-    for index, name in enumerate(VIEW_NAMES):
+    widgets, cameras = [], []
+    for name in VIEW_NAMES:
         row, column = (np.array(v) for v in STANDARD_ORIENTATIONS[name])
         mapper = vtkImageResliceMapper()
         mapper.SetInputData(image)
@@ -94,7 +120,6 @@ def bench_mpr_plain(volume: Volume) -> tuple[float, float]:
         actor.GetProperty().SetColorWindow(400)
         actor.GetProperty().SetColorLevel(40)
         renderer = vtkRenderer()
-        renderer.SetViewport(index / 3, 0, (index + 1) / 3, 1)
         renderer.AddViewProp(actor)
         camera = renderer.GetActiveCamera()
         camera.ParallelProjectionOn()
@@ -103,11 +128,18 @@ def bench_mpr_plain(volume: Volume) -> tuple[float, float]:
         camera.SetPosition(*(center - 500 * normal))
         camera.SetViewUp(*(-column))
         renderer.ResetCamera()
-        window.AddRenderer(renderer)
+        widget = QVTKRenderWindowInteractor(container)
+        widget.GetRenderWindow().AddRenderer(renderer)
+        layout.addWidget(widget)
+        widgets.append(widget)
         cameras.append((camera, normal))
-    window.Render()
+    container.resize(3 * VIEW_SIZE, VIEW_SIZE)
+    container.show()
+    app.processEvents()
+    for widget in widgets:
+        widget.GetRenderWindow().Render()
     ready = time.perf_counter() - start
-    camera, normal = cameras[0]
+    (camera, normal), window = cameras[0], widgets[0].GetRenderWindow()
     start = time.perf_counter()
     for step in range(SCROLL_STEPS):
         shift = (1 if step < SCROLL_STEPS // 2 else -1) * 0.7 * normal
@@ -115,7 +147,9 @@ def bench_mpr_plain(volume: Volume) -> tuple[float, float]:
         camera.SetPosition(*(np.array(camera.GetPosition()) + shift))
         window.Render()
     fps = SCROLL_STEPS / (time.perf_counter() - start)
-    window.Finalize()
+    for widget in widgets:
+        widget.Finalize()
+    container.close()
     return ready, fps
 
 
@@ -195,11 +229,18 @@ def main() -> int:
     print(f"synthetic CT 512x512x300 int16 built in {time.perf_counter() - start:.2f} s")
 
     ready, scroll_fps = bench_mpr_ours(app, volume)
-    plain_ready, plain_scroll_fps = bench_mpr_plain(volume)
+    plain_ready, plain_scroll_fps = bench_mpr_plain(app, volume)
     print(f"MPR: three views ready in {ready:.2f} s (target < 1.5 s); "
           f"plain vtkImageResliceMapper {plain_ready:.2f} s; ratio plain/ours {plain_ready / ready:.2f}")
-    print(f"MPR: scrolling {scroll_fps:.1f} re-renders/s of three {VIEW_SIZE}x{VIEW_SIZE} views; "
-          f"plain vtkImageResliceMapper {plain_scroll_fps:.1f}/s; ratio ours/plain {scroll_fps / plain_scroll_fps:.2f}")
+    print(f"MPR: scrolling {scroll_fps:.1f} steps/s, three {VIEW_SIZE}x{VIEW_SIZE} views redrawn per step "
+          f"(crosshair lines move on the other two); plain vtkImageResliceMapper {plain_scroll_fps:.1f} steps/s "
+          f"redrawing one view; ratio ours/plain {scroll_fps / plain_scroll_fps:.2f}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_ct(Path(folder))
+        bench_mpr_from_files(app, Path(folder))  # warms the page cache and the imports
+        from_files = min(bench_mpr_from_files(app, Path(folder)) for _ in range(2))
+    print(f"MPR: 300 CT files (512x512) to three views on screen in {from_files:.2f} s (target < 1.5 s)")
 
     first, interactive_fps, full, cpu = bench_3d_ours(app, volume)
     plain_first, plain_frame = bench_3d_plain(volume)
@@ -209,7 +250,7 @@ def main() -> int:
     print(f"3D: default vtkSmartVolumeMapper first frame {plain_first:.2f} s, {plain_frame:.2f} s per frame "
           f"({1 / plain_frame:.2f} frames/s); ratio of interactive frame rates ours/plain "
           f"{interactive_fps * plain_frame:.1f}, of full-quality frame times plain/ours {plain_frame / full:.1f}")
-    ok = ready < 1.5 and interactive_fps >= 10
+    ok = ready < 1.5 and from_files < 1.5 and interactive_fps >= 10
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 

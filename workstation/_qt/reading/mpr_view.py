@@ -49,6 +49,7 @@ class MprView(QWidget):
         views.setSpacing(2)
         for name, scene in self.scenes.items():
             widget = QVTKRenderWindowInteractor(self)
+            widget.GetRenderWindow().SetMultiSamples(0)  # images need no anti-aliasing; it halves the frame rate
             widget.GetRenderWindow().AddRenderer(scene.renderer)
             interactor = widget.GetRenderWindow().GetInteractor()
             interactor.SetInteractorStyle(None)  # no VTK defaults ('e' would close, 'w' wireframe): ours only

@@ -36,6 +36,7 @@ class VolumeView(QWidget):
         super().__init__(parent)
         self.widget = QVTKRenderWindowInteractor(self)
         self.render_window = self.widget.GetRenderWindow()
+        self.render_window.SetMultiSamples(0)  # ray-cast images gain nothing from multisampling, and pay for it
         if software_renderer is None:
             renderer = renderer_string(self.render_window)
             software_renderer = is_software_renderer(renderer)
