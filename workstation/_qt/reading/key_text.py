@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QKeyCombination, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 
 _MODIFIER_KEYS = {Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr}
@@ -16,12 +16,15 @@ def key_text(event: QKeyEvent) -> str | None:
         return None
     modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
     if key == Qt.Key.Key_Backtab:
-        return QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_Tab | modifiers).toString(
-            QKeySequence.SequenceFormat.PortableText)
+        key, modifiers = Qt.Key.Key_Tab, modifiers | Qt.KeyboardModifier.ShiftModifier
     text = event.text()
     if text and text.isprintable() and not text.isalnum() and not text.isspace():
         modifiers &= ~Qt.KeyboardModifier.ShiftModifier
-    return QKeySequence(modifiers | key).toString(QKeySequence.SequenceFormat.PortableText) or None
+    return _portable(modifiers, key)
+
+
+def _portable(modifiers: Qt.KeyboardModifier, key: Qt.Key) -> str | None:
+    return QKeySequence(QKeyCombination(modifiers, key)).toString(QKeySequence.SequenceFormat.PortableText) or None
 
 
 def sequence_text(sequence: QKeySequence) -> str | None:
@@ -32,8 +35,7 @@ def sequence_text(sequence: QKeySequence) -> str | None:
     key, modifiers = combination.key(), combination.keyboardModifiers()
     if key == Qt.Key.Key_Backtab:
         key, modifiers = Qt.Key.Key_Tab, modifiers | Qt.KeyboardModifier.ShiftModifier
-    text = QKeySequence(modifiers | key).toString(QKeySequence.SequenceFormat.PortableText)
-    base = QKeySequence(key).toString(QKeySequence.SequenceFormat.PortableText)
+    base = _portable(Qt.KeyboardModifier.NoModifier, key) or ""
     if len(base) == 1 and not base.isalnum():
-        text = text.replace("Shift+", "")
-    return text or None
+        modifiers &= ~Qt.KeyboardModifier.ShiftModifier
+    return _portable(modifiers, key)
