@@ -25,7 +25,6 @@ from pynetdicom.sop_class import (
 
 from workstation.net.association import association, lost_association_message
 from workstation.net.errors import PacsError, RetrieveCancelled
-from workstation.net.query_results import RemoteInstance
 from workstation.net.transfer import Transfer
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
@@ -96,10 +95,10 @@ def _responses(
                         + (f": {comment}" if comment else "") + f").{hint}")
 
 
-def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], wanted: list[RemoteInstance],
+def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_classes: set[str],
           transfer: Transfer) -> None:
+    """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs."""
     model = StudyRootQueryRetrieveInformationModelGet
-    sop_classes = {instance.sop_class_uid for instance in wanted if instance.sop_class_uid}
     contexts = [build_context(model), *storage_contexts(sop_classes)]
     roles = [build_role(sop_class, scp_role=True) for sop_class in sop_classes]
     handlers = [(evt.EVT_C_STORE, store_handler(transfer))]

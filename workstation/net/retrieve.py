@@ -1,7 +1,8 @@
 """Retrieve a study or series into the archive by the node's method; a retry fetches only what is missing.
 
-Steps: list the remote instances (C-FIND image level, or QIDO-RS), subtract what the archive holds,
-fetch the rest (middle slice first), then check that every wanted instance is now in the archive.
+A study not yet here comes by one study-level request. Otherwise: list the remote instances (C-FIND
+image level, or QIDO-RS), subtract what the archive holds, fetch the rest (middle slice first). Either
+way the end checks that every instance the PACS reported is now in the archive.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from workstation.net.dicomweb import qido_instances
+from pydicom.dataset import Dataset
+
+from workstation.net.dicomweb import qido, qido_instances
 from workstation.net.dimse_retrieve import c_get, c_move
 from workstation.net.errors import PacsError
-from workstation.net.find import find_instances
+from workstation.net.find import c_find, find_instances
 from workstation.net.retrieve_plan import retrieve_identifiers
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import InstanceArchive, ProgressCallback, Transfer
-from workstation.net.wado import wado_rs
+from workstation.net.wado import wado_rs, wado_rs_stream
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,55 @@ def _move_destination(archive: InstanceArchive, local: LocalNode, scp: StorageSC
             scp.stop()
 
 
+@dataclass(frozen=True)
+class StudySummary:
+    """What a study-level query says about a study: how many instances, which SOP classes (may be unknown)."""
+
+    number_of_instances: int | None
+    sop_classes: frozenset[str]
+
+
+def study_summary(node: PacsNode, local: LocalNode, study_instance_uid: str) -> StudySummary:
+    keys = {"StudyInstanceUID": study_instance_uid, "NumberOfStudyRelatedInstances": ""}
+    if node.retrieve_method == "web":
+        found = qido(node, "studies", "STUDY", keys)
+    else:
+        found = c_find(node, local, "STUDY", {**keys, "SOPClassesInStudy": ""})
+    if not found:
+        raise PacsError(f"PACS {node.name!r} has no study {study_instance_uid}.")
+    count = found[0].get("NumberOfStudyRelatedInstances")
+    classes = found[0].get("SOPClassesInStudy") or []
+    classes = [classes] if isinstance(classes, str) else classes
+    return StudySummary(int(count) if count not in (None, "") else None, frozenset(str(uid) for uid in classes if uid))
+
+
+def _fetch_whole_study(node: PacsNode, local: LocalNode, study_instance_uid: str,
+                       transfer: Transfer) -> StudySummary | None:
+    """First retrieve of a study (nothing of it here yet): one study-level request, no instance listing.
+
+    The study-level query runs beside the transfer (it only feeds the progress total and the final
+    check). Returns None, having fetched nothing, when the PACS does not say which SOP classes the study
+    holds, since C-GET must offer them: the caller then lists the instances instead.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="study-summary") as pool:
+        pending = pool.submit(study_summary, node, local, study_instance_uid)
+        if node.retrieve_method == "web":
+            pending.add_done_callback(
+                lambda done: done.exception() is None and transfer.expect_count(done.result().number_of_instances)
+            )
+            wado_rs_stream(node, study_instance_uid, transfer)
+            return pending.result()
+        summary = pending.result()
+        if not summary.sop_classes:
+            return None
+        transfer.expect_count(summary.number_of_instances)
+        identifier = Dataset()
+        identifier.QueryRetrieveLevel = "STUDY"
+        identifier.StudyInstanceUID = study_instance_uid
+        c_get(node, local, [identifier], set(summary.sop_classes), transfer)
+        return summary
+
+
 def retrieve(
     node: PacsNode,
     local: LocalNode,
@@ -63,9 +116,19 @@ def retrieve(
     progress: ProgressCallback | None = None,
     storage_scp: StorageSCP | None = None,
 ) -> RetrieveReport:
-    """Fetch what the archive lacks of the study (or one series); raises PacsError if anything is missing."""
+    """Fetch what the archive lacks of the study (or one series); raises PacsError if anything is missing.
+
+    A study the archive does not hold at all comes in one study-level request (C-GET or a streamed
+    WADO-RS), the fastest path. Otherwise (a series, a resume, C-MOVE) the remote instances are listed
+    and only the missing ones are asked for, the middle slice first.
+    """
     transfer = transfer or Transfer(archive, progress)
     method = node.retrieve_method
+    present = archive.instance_uids(study_instance_uid, series_instance_uid or None)
+    if not present and not series_instance_uid and method in ("get", "web"):
+        summary = _fetch_whole_study(node, local, study_instance_uid, transfer)
+        if summary is not None:
+            return _finish_whole_study(node, archive, study_instance_uid, transfer, summary.number_of_instances)
     if method == "web":
         remote = qido_instances(node, study_instance_uid, series_instance_uid)
     else:
@@ -82,24 +145,42 @@ def retrieve(
         if method == "web":
             wado_rs(node, wanted, transfer)
         elif method == "get":
-            c_get(node, local, retrieve_identifiers(remote, wanted), wanted, transfer)
+            sop_classes = {instance.sop_class_uid for instance in wanted if instance.sop_class_uid}
+            c_get(node, local, retrieve_identifiers(remote, wanted), sop_classes, transfer)
         else:
             with _move_destination(archive, local, storage_scp, transfer):
                 c_move(node, local, retrieve_identifiers(remote, wanted), transfer)
     now_present = archive.instance_uids(study_instance_uid, series_instance_uid or None)
     missing = {instance.sop_instance_uid for instance in wanted} - now_present
     if missing:
-        detail = f" ({transfer.store_errors[0]})" if transfer.store_errors else ""
-        log.error("retrieve %s from %s: %d of %d instances missing%s",
-                  study_instance_uid, node.address, len(missing), len(remote), detail)
-        raise PacsError(
-            f"{len(missing)} of {len(remote)} instances did not arrive from PACS {node.name!r}{detail}; "
-            "the others are kept, retry to fetch the rest."
-        )
+        raise _incomplete(node, study_instance_uid, transfer, len(missing), len(remote))
+    return _report(study_instance_uid, series_instance_uid, method, len(remote), len(remote) - len(wanted), transfer)
+
+
+def _finish_whole_study(node: PacsNode, archive: InstanceArchive, study_instance_uid: str, transfer: Transfer,
+                        expected: int | None) -> RetrieveReport:
+    held = len(archive.instance_uids(study_instance_uid))
+    if transfer.store_errors or (expected is not None and held < expected):
+        raise _incomplete(node, study_instance_uid, transfer, max((expected or held) - held, len(transfer.store_errors)),
+                          expected or held)
+    log.info("retrieve %s from %s by %s: %d instances in one study-level request",
+             study_instance_uid, node.address, node.retrieve_method, held)
+    return _report(study_instance_uid, "", node.retrieve_method, held, 0, transfer)
+
+
+def _incomplete(node: PacsNode, study_instance_uid: str, transfer: Transfer, missing: int, total: int) -> PacsError:
+    detail = f" ({transfer.store_errors[0]})" if transfer.store_errors else ""
+    log.error("retrieve %s from %s: %d of %d instances missing%s", study_instance_uid, node.address, missing, total, detail)
+    return PacsError(f"{missing} of {total} instances did not arrive from PACS {node.name!r}{detail}; "
+                     "the others are kept, retry to fetch the rest.")
+
+
+def _report(study_instance_uid: str, series_instance_uid: str, method: str, total: int, already_present: int,
+            transfer: Transfer) -> RetrieveReport:
     snapshot = transfer.snapshot()
     return RetrieveReport(
         study_instance_uid=study_instance_uid, series_instance_uid=series_instance_uid, method=method,
-        total_instances=len(remote), already_present=len(remote) - len(wanted),
+        total_instances=total, already_present=already_present,
         received_instances=snapshot.received_instances, received_bytes=snapshot.received_bytes,
         elapsed_seconds=snapshot.elapsed_seconds, first_instance_seconds=snapshot.first_instance_seconds,
     )

@@ -88,6 +88,13 @@ class Transfer:
             self.already_present = total - len(self._wanted)
         self._report()
 
+    def expect_count(self, total: int | None) -> None:
+        """A whole-study transfer: the PACS's instance count is all we know (None: unknown)."""
+        with self._lock:
+            self.total_instances = total or 0
+            self.already_present = 0
+        self._report()
+
     def expects(self, sop_instance_uid: str) -> bool:
         return sop_instance_uid in self._wanted
 
