@@ -10,7 +10,17 @@ from vtkmodules.util import numpy_support
 
 from workstation.render.image_data import volume_to_image_data
 from workstation.render.mpr_reslice import PlaneReslice
-from workstation.volume.mpr import AXIAL, CORONAL, SAGITTAL, VIEW_NAMES, Crosshair, MprPlane, Slab, SlabMode, volume_center
+from workstation.volume.mpr import (
+    AXIAL,
+    CORONAL,
+    SAGITTAL,
+    VIEW_NAMES,
+    Crosshair,
+    MprPlane,
+    Slab,
+    SlabMode,
+    volume_center,
+)
 from workstation.volume.volume import Volume
 
 

@@ -28,7 +28,8 @@ def grey_pixels(rgb: np.ndarray, level: int) -> np.ndarray:
     return np.argwhere(grey & (abs(r - level) < 12))
 
 
-def show(render_window, volume, name: str, crosshair: Crosshair, slab: Slab = Slab()) -> tuple[MprViewScene, np.ndarray]:
+def show(render_window, volume, name: str, crosshair: Crosshair, slab: Slab = Slab()):
+    """The view ``name`` of ``crosshair`` fitted in the window: (scene, grabbed RGB)."""
     scene = MprViewScene(name, volume_to_image_data(volume), volume, WINDOW_LEVEL)
     render_window.AddRenderer(scene.renderer)
     scene.show(crosshair, slab)

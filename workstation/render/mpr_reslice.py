@@ -17,7 +17,11 @@ from workstation.render.image_data import image_to_numpy
 from workstation.volume.mpr import MprPlane, Slab, SlabMode, patient_to_data_matrix, plane_bounds, volume_corners
 from workstation.volume.volume import Volume
 
-_SLAB_MODES = {SlabMode.MIP: "SetSlabModeToMax", SlabMode.MINIP: "SetSlabModeToMin", SlabMode.AVERAGE: "SetSlabModeToMean"}
+_SLAB_MODES = {
+    SlabMode.MIP: "SetSlabModeToMax",
+    SlabMode.MINIP: "SetSlabModeToMin",
+    SlabMode.AVERAGE: "SetSlabModeToMean",
+}
 
 
 def to_vtk_matrix(matrix: np.ndarray) -> vtkMatrix4x4:

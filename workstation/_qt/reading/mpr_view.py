@@ -8,7 +8,6 @@ also exists as a method, for commands and the keymap.
 
 from __future__ import annotations
 
-import logging
 import math
 
 import numpy as np
@@ -21,8 +20,6 @@ from workstation.render.image_data import volume_to_image_data
 from workstation.render.mpr_scene import MprViewScene, default_window_level
 from workstation.volume.mpr import VIEW_NAMES, Crosshair, Slab, SlabMode, volume_center
 from workstation.volume.volume import Volume
-
-log = logging.getLogger(__name__)
 
 _SCROLL_KEYS = {"Up": 1, "Down": -1, "Prior": 10, "Next": -10}  # VTK key symbols; Prior/Next: Page Up/Down
 _SLAB_CHOICES = (("Thin", None), ("MIP", SlabMode.MIP), ("MinIP", SlabMode.MINIP), ("Average", SlabMode.AVERAGE))
