@@ -18,7 +18,7 @@ from workstation.core.errors import WorkstationError
 
 log = logging.getLogger(__name__)
 
-WRITER_THREADS = 4
+WRITER_THREADS = 8
 WRITES_IN_FLIGHT = 64
 
 

@@ -1,0 +1,46 @@
+"""The streaming multipart splitter: parts come out whole however the stream is chunked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from workstation.net.errors import PacsError
+from workstation.net.wado import MultipartSplitter, single_part
+
+
+def body(parts: list[bytes], boundary: str) -> bytes:
+    out = b""
+    for part in parts:
+        out += f"--{boundary}\r\nContent-Type: application/dicom\r\nContent-Length: {len(part)}\r\n\r\n".encode()
+        out += part + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096, 1 << 20])
+def test_parts_survive_any_chunking(chunk):
+    parts = [os.urandom(size) for size in (0, 1, 300, 5000, 70000)]
+    parts.append(b"\r\n--almost-the-boundary\r\n" * 3)  # CRLF-- inside a payload is not a delimiter
+    stream = body(parts, "almost-the-boundary-1234")
+    splitter = MultipartSplitter("almost-the-boundary-1234")
+    received = []
+    for start in range(0, len(stream), chunk):
+        received += splitter.feed(stream[start:start + chunk])
+    assert received == parts and splitter.finished
+
+
+def test_unfinished_stream_is_not_finished():
+    stream = body([b"abc", b"def"], "b1")
+    splitter = MultipartSplitter("b1")
+    assert splitter.feed(stream[:-20]) == [b"abc"]
+    assert not splitter.finished
+
+
+def test_single_part_answer():
+    assert single_part(body([b"DICM-bytes"], "xyz"), 'multipart/related; type="application/dicom"; boundary=xyz') == b"DICM-bytes"
+    assert single_part(b"raw", "application/dicom") == b"raw"
+    with pytest.raises(PacsError, match="malformed multipart"):
+        single_part(body([b"a", b"b"], "xyz"), "multipart/related; boundary=xyz")
+    with pytest.raises(PacsError, match="without a multipart boundary"):
+        single_part(b"x", "multipart/related; type=application/dicom")
