@@ -215,3 +215,25 @@ def test_a_broken_presets_file_is_reported_and_header_windows_still_work(qtbot, 
     reading.setFocus()
     qtbot.keyClick(reading, Qt.Key.Key_1)
     assert reading.session.active_viewport.window.name == "Header"
+
+
+@pytest.mark.shared_data
+def test_a_preview_arriving_after_the_full_stacks_is_dropped(view, qtbot, shared_dicom, monkeypatch):
+    """The first-file preview and the header scan run in parallel; a late preview must not replace the stack."""
+    import time
+
+    from workstation._qt.reading import stack_loading
+
+    previews, original = [], stack_loading.preview_stack
+
+    def slow_preview(path):
+        time.sleep(1.0)  # the header scan of 134 files wins
+        stack = original(path)
+        previews.append(path)
+        return stack
+
+    monkeypatch.setattr(stack_loading, "preview_stack", slow_preview)
+    view.open_paths([shared_dicom / CT_FOLDER])
+    qtbot.waitUntil(lambda: bool(previews), timeout=LOAD_TIMEOUT_MS)
+    qtbot.wait(200)  # the late preview has been delivered to the GUI thread
+    assert view.session.display_sets and len(view.session.active_viewport.stack) == 134

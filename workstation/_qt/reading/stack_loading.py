@@ -34,6 +34,7 @@ class StackLoader(QObject):
         super().__init__(parent)
         self._tasks = tasks
         self._generation = 0
+        self._headers_done = 0  # the generation whose full stacks were delivered
 
     def load(self, paths: Iterable[str | Path], description: str = "Reading the image headers") -> None:
         self._generation += 1
@@ -53,7 +54,8 @@ class StackLoader(QObject):
                            self._failed(generation), description)
 
     def _preview_read(self, generation: int, stack: ImageStack | None) -> None:
-        if generation == self._generation and stack is not None:
+        """Dropped when the full stacks came first (a fast header scan): they must not be replaced."""
+        if generation == self._generation and stack is not None and self._headers_done != generation:
             self.preview_ready.emit(stack)
 
     def cancel(self) -> None:
@@ -70,6 +72,7 @@ class StackLoader(QObject):
     def _headers_read(self, generation: int, stacks: list[ImageStack], problems: list[str]) -> None:
         if generation != self._generation:
             return
+        self._headers_done = generation
         self.stacks_ready.emit(stacks, problems)
         for stack in stacks:
             self._decode_next(generation, stack, 0, first=True)
