@@ -42,13 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(log_folder(), verbose=args.verbose)
     if args.selftest:
         args = parser.parse_args(["selftest"])
     elif args.command is None:
-        args = parser.parse_args(["open", *(argv or [])])
+        args = parser.parse_args([*argv, "open"])
     try:
         return args.func(args)
     except WorkstationError as error:
