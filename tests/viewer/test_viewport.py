@@ -64,3 +64,17 @@ def test_layouts_uniform_and_uneven():
     assert parse_layout("2x3").columns == 3
     with pytest.raises(WorkstationError, match="Unknown layout '5x5'"):
         parse_layout("5x5")
+
+
+def test_zoom_about_a_point_keeps_that_image_point_under_the_pointer():
+    import numpy as np
+
+    viewport = Viewport()
+    viewport.show(phantom_stack(slices=1, size=100, spacing=(0.5, 0.5, 1)))
+    before = viewport.view_transform(400, 300)
+    pointer = np.array([300.0, 80.0])
+    under = before.to_image(pointer)[0]
+    viewport.zoom_about(2.0, tuple(pointer - [200, 150]), before.scale)
+    after = viewport.view_transform(400, 300)
+    assert after.scale == pytest.approx(2 * before.scale)
+    assert np.allclose(after.to_view(under)[0], pointer)

@@ -109,6 +109,14 @@ class Viewport:
     def zoom_by(self, factor: float) -> None:
         self.set_zoom(self.zoom * factor)
 
+    def zoom_about(self, factor: float, offset_px: tuple[float, float], view_scale: float) -> None:
+        """Zoom keeping the image point under the pointer in place; ``offset_px`` is the pointer's offset
+        from the viewport centre, ``view_scale`` the current view pixels per mm."""
+        old_zoom = self.zoom
+        self.set_zoom(old_zoom * factor)
+        new_scale = view_scale * self.zoom / old_zoom
+        self.pan_by(offset_px[0] * (1 / new_scale - 1 / view_scale), offset_px[1] * (1 / new_scale - 1 / view_scale))
+
     def pan_by(self, dx_mm: float, dy_mm: float) -> None:
         self.pan_mm = (self.pan_mm[0] + dx_mm, self.pan_mm[1] + dy_mm)
 

@@ -198,3 +198,25 @@ def test_reference_line_of_the_active_axial_on_the_coronal_and_shift_click_locat
                      QPoint(160, round(49.5 * 4)))
     assert session.viewports[0].slice_index == 15
     assert session.active_index == 1
+
+
+def _wheel(widget, notches, modifiers=Qt.KeyboardModifier.NoModifier, position=(128, 128)):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    point = QPointF(*position)
+    event = QWheelEvent(point, widget.mapToGlobal(point), QPoint(0, 0), QPoint(0, 120 * notches),
+                        Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+    widget.event(event)
+
+
+def test_wheel_scrolls_and_ctrl_wheel_zooms_about_the_pointer(shown):
+    session, registry, widget = shown
+    _wheel(widget, -3)  # wheel towards the user: forward through the stack
+    assert session.active_viewport.slice_index == 3
+    _wheel(widget, 1)
+    assert session.active_viewport.slice_index == 2
+    under = widget.transform().to_image((60, 90))[0]
+    _wheel(widget, 2, Qt.KeyboardModifier.ControlModifier, position=(60, 90))
+    assert session.active_viewport.zoom == pytest.approx(1.25 ** 2)
+    assert np.allclose(widget.transform().to_view(under)[0], (60, 90))

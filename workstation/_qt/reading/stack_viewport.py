@@ -24,7 +24,7 @@ from workstation.viewer.display_lut import DisplayLut
 from workstation.viewer.reading_session import ReadingSession
 from workstation.viewer.reference_lines import reference_line_in_image, shares_frame_of_reference
 from workstation.viewer.view_transform import ViewTransform
-from workstation.viewer.viewport import Viewport
+from workstation.viewer.viewport import ZOOM_STEP, Viewport
 
 log = logging.getLogger(__name__)
 
@@ -201,12 +201,20 @@ class StackViewport(QWidget):
         self._after_tool()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        """Wheel down moves forward through the stack of the viewport under the pointer."""
+        """Wheel down moves forward through the stack of the viewport under the pointer; with Ctrl it zooms
+        about the pointer."""
         delta = event.angleDelta().y()
         if not delta:
             return
         self._make_active()
-        self.session.scroll_active(-round(delta / 120) or (-1 if delta > 0 else 1))
+        steps = round(delta / 120) or (1 if delta > 0 else -1)
+        transform = self.transform()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and transform is not None:
+            offset = (event.position().x() - self.width() / 2, event.position().y() - self.height() / 2)
+            self.viewport.zoom_about(ZOOM_STEP ** steps, offset, transform.scale)
+            self.session.sync.propagate(self.viewport)
+        else:
+            self.session.scroll_active(-steps)
         self._after_tool()
 
     def _after_tool(self) -> None:
