@@ -6,7 +6,6 @@ are filled in by a decoding worker, so the first image can be on screen before t
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,7 +57,6 @@ class ImageStack:
     display_name: str = ""
     presentation_inverted: bool = False  # MONOCHROME1 / Presentation LUT INVERSE: low values white
     _pixels: list[np.ndarray | None] = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if not self._pixels:
@@ -72,10 +70,10 @@ class ImageStack:
         return self._pixels[index]
 
     def set_pixels(self, index: int, values: np.ndarray) -> None:
+        """Called on the GUI thread (decoded images arrive through the background bridge)."""
         if values.shape[:2] != (self.rows, self.columns):
             raise ValueError(f"image {index} is {values.shape[:2]}, the stack is {(self.rows, self.columns)}")
-        with self._lock:
-            self._pixels[index] = values
+        self._pixels[index] = values
 
     @property
     def loaded_count(self) -> int:

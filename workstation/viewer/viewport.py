@@ -11,6 +11,7 @@ import numpy as np
 
 from workstation.dicom.voi import WindowLevel
 from workstation.viewer.cine import Cine
+from workstation.viewer.image_plane import ImagePlane
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.view_transform import ViewTransform
 from workstation.volume.mpr import orientation_label
@@ -59,7 +60,7 @@ class Viewport:
     def current_pixels(self) -> np.ndarray | None:
         return self.stack.pixels(self.slice_index) if self.stack is not None and self.image_count else None
 
-    def current_plane(self):
+    def current_plane(self) -> ImagePlane | None:
         return self.stack.planes[self.slice_index] if self.stack is not None and self.image_count else None
 
     # --- navigation ---
