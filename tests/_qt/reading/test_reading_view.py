@@ -237,3 +237,15 @@ def test_a_preview_arriving_after_the_full_stacks_is_dropped(view, qtbot, shared
     qtbot.waitUntil(lambda: bool(previews), timeout=LOAD_TIMEOUT_MS)
     qtbot.wait(200)  # the late preview has been delivered to the GUI thread
     assert view.session.display_sets and len(view.session.active_viewport.stack) == 134
+
+
+def test_opening_an_unknown_study_is_a_message_not_a_crash(qtbot, tmp_path):
+    from workstation.archive import Archive
+
+    with Archive(tmp_path / "archive") as archive:
+        reading = ReadingView(archive)
+        qtbot.addWidget(reading)
+        reading.open_study("1.2.3.4.5")
+        assert "could not be opened" in reading.status.text()
+        reading.open_stacks([phantom_stack(size=16, slices=2)])  # the screen still works
+        assert reading.session.active_viewport.stack is not None

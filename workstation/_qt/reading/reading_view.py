@@ -46,6 +46,7 @@ class ReadingView(QWidget):
         except WorkstationError as error:
             presets = WindowPresets({})
             self.problems.append(f"{error} Keys 1-9 use the presets in the image headers meanwhile.")
+        self.default_layout = layout
         self.session = ReadingSession(presets=presets, layout=layout)
         self.registry = CommandRegistry()
         register_reading_commands(self.registry, self.session)
@@ -110,15 +111,21 @@ class ReadingView(QWidget):
 
     def open_study(self, study_instance_uid: str) -> None:
         """Open an archived study with its most recent prior (same patient ID and issuer, earlier date)."""
-        if self.archive is None:
-            raise WorkstationError("No archive is open, so a study cannot be opened by its UID.")
-        study = self.archive.study(study_instance_uid)
-        priors = [s for s in self.archive.studies(patient_id=study.patient_id)
-                  if s.study_instance_uid != study_instance_uid
-                  and s.issuer_of_patient_id == study.issuer_of_patient_id and s.study_date < study.study_date]
-        studies = [study, *sorted(priors, key=lambda s: s.study_date, reverse=True)[:1]]
-        paths = [path for s in studies for series in self.archive.series(s.study_instance_uid)
-                 for path in self.archive.instance_paths(series.series_instance_uid)]
+        try:
+            if self.archive is None:
+                raise WorkstationError("No archive is open, so a study cannot be opened by its UID.")
+            study = self.archive.study(study_instance_uid)
+            priors = [s for s in self.archive.studies(patient_id=study.patient_id)
+                      if s.study_instance_uid != study_instance_uid
+                      and s.issuer_of_patient_id == study.issuer_of_patient_id and s.study_date < study.study_date]
+            studies = [study, *sorted(priors, key=lambda s: s.study_date, reverse=True)[:1]]
+            paths = [path for s in studies for series in self.archive.series(s.study_instance_uid)
+                     for path in self.archive.instance_paths(series.series_instance_uid)]
+        except WorkstationError as error:
+            log.error("cannot open study %s: %s", study_instance_uid, error)
+            self.problems = [f"The study could not be opened: {error}"]
+            self._update_status()
+            return
         log.info("opening study %s with %d prior(s), %d files", study_instance_uid, len(studies) - 1, len(paths))
         self.open_paths(paths)
         self.setFocus()
@@ -141,6 +148,7 @@ class ReadingView(QWidget):
     def _stacks_ready(self, stacks: list[ImageStack], problems: list[str]) -> None:
         self.problems.extend(problems)
         self.strip.show_stacks(stacks)
+        self.session.set_layout(self.default_layout)  # each reading starts from the default hanging
         self.session.set_display_sets(stacks)
         self._hang(stacks)
         self._keep_preview_in_place()
