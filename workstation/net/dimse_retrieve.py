@@ -6,6 +6,7 @@ role); C-MOVE asks the PACS to send them to our own storage SCP, which stores th
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
 COMPRESSED = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless, JPEGBaseline8Bit,
               JPEGExtended12Bit, JPEG2000, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian]
 _PENDING = (0xFF00, 0xFF01)
+_move_message_ids = itertools.count()
 
 
 def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
@@ -107,11 +109,20 @@ def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_clas
 
 
 def c_move(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfer: Transfer) -> None:
-    """Ask the PACS to send the instances to our storage SCP (which must be running and subscribed)."""
+    """Ask the PACS to send the instances to our storage SCP (which must be running and subscribed).
+
+    Each C-MOVE gets a message ID unique in this process; the PACS echoes it as Move Originator Message
+    ID in its C-STOREs, which is how the storage SCP knows which transfer an instance belongs to.
+    """
     model = StudyRootQueryRetrieveInformationModelMove
+
+    def send(identifier: Dataset, _position: int) -> Iterator:
+        message_id = next(_move_message_ids) % 0xFFFF + 1
+        transfer.move_message_ids.add(message_id)
+        return assoc.send_c_move(identifier, local.aet, model, msg_id=message_id)
+
     with association(node, local, [build_context(model)]) as assoc:
-        _run(node, assoc, transfer, identifiers,
-             lambda ident, msg_id: assoc.send_c_move(ident, local.aet, model, msg_id=msg_id), "C-MOVE")
+        _run(node, assoc, transfer, identifiers, send, "C-MOVE")
 
 
 def _run(node: PacsNode, assoc: Association, transfer: Transfer, identifiers: list[Dataset],

@@ -78,8 +78,8 @@ def study_summary(node: PacsNode, local: LocalNode, study_instance_uid: str) -> 
     return StudySummary(int(count) if count not in (None, "") else None, frozenset(str(uid) for uid in classes if uid))
 
 
-def _fetch_whole_study(node: PacsNode, local: LocalNode, study_instance_uid: str,
-                       transfer: Transfer) -> StudySummary | None:
+def _fetch_whole_study(node: PacsNode, local: LocalNode, archive: InstanceArchive, study_instance_uid: str,
+                       transfer: Transfer, storage_scp: StorageSCP | None) -> StudySummary | None:
     """First retrieve of a study (nothing of it here yet): one study-level request, no instance listing.
 
     The study-level query runs beside the transfer (it only feeds the progress total and the final
@@ -95,12 +95,17 @@ def _fetch_whole_study(node: PacsNode, local: LocalNode, study_instance_uid: str
             wado_rs_stream(node, study_instance_uid, transfer)
             return pending.result()
         summary = pending.result()
-        if not summary.sop_classes:
-            return None
-        transfer.expect_count(summary.number_of_instances)
         identifier = Dataset()
         identifier.QueryRetrieveLevel = "STUDY"
         identifier.StudyInstanceUID = study_instance_uid
+        if node.retrieve_method == "move":
+            transfer.expect_count(summary.number_of_instances)
+            with _move_destination(archive, local, storage_scp, transfer):
+                c_move(node, local, [identifier], transfer)
+            return summary
+        if not summary.sop_classes:
+            return None
+        transfer.expect_count(summary.number_of_instances)
         c_get(node, local, [identifier], set(summary.sop_classes), transfer)
         return summary
 
@@ -118,15 +123,15 @@ def retrieve(
 ) -> RetrieveReport:
     """Fetch what the archive lacks of the study (or one series); raises PacsError if anything is missing.
 
-    A study the archive does not hold at all comes in one study-level request (C-GET or a streamed
-    WADO-RS), the fastest path. Otherwise (a series, a resume, C-MOVE) the remote instances are listed
+    A study the archive does not hold at all comes in one study-level request (C-GET, C-MOVE or a
+    streamed WADO-RS), the fastest path. Otherwise (a series, a resume) the remote instances are listed
     and only the missing ones are asked for, the middle slice first.
     """
     transfer = transfer or Transfer(archive, progress)
     method = node.retrieve_method
     present = archive.instance_uids(study_instance_uid, series_instance_uid or None)
-    if not present and not series_instance_uid and method in ("get", "web"):
-        summary = _fetch_whole_study(node, local, study_instance_uid, transfer)
+    if not present and not series_instance_uid:
+        summary = _fetch_whole_study(node, local, archive, study_instance_uid, transfer, storage_scp)
         if summary is not None:
             return _finish_whole_study(node, archive, study_instance_uid, transfer, summary.number_of_instances)
     if method == "web":

@@ -76,8 +76,12 @@ class StorageSCP:
     def _handle_store(self, event: evt.Event) -> int:
         data = event.encoded_dataset()
         sop_instance_uid = str(event.request.AffectedSOPInstanceUID)
+        originator = event.request.MoveOriginatorApplicationEntityTitle
+        move_message_id = event.request.MoveOriginatorMessageID if originator == self.local.aet else None
         with self._lock:
-            transfer = next((item for item in self._transfers if item.expects(sop_instance_uid)), None)
+            transfer = next(
+                (item for item in self._transfers if item.expects(sop_instance_uid, move_message_id)), None
+            )
         if transfer is not None:
             transfer.store_soon(data)  # the transfer's writers store it; its end checks completeness
             return 0x0000

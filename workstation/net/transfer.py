@@ -78,6 +78,7 @@ class Transfer:
         self.first_instance_seconds: float | None = None
         self.last_received_at = time.monotonic()
         self.store_errors: list[str] = []
+        self.move_message_ids: set[int] = set()
         self._writers: ThreadPoolExecutor | None = None
         self._writes_in_flight = threading.BoundedSemaphore(WRITES_IN_FLIGHT)
 
@@ -95,7 +96,10 @@ class Transfer:
             self.already_present = 0
         self._report()
 
-    def expects(self, sop_instance_uid: str) -> bool:
+    def expects(self, sop_instance_uid: str, move_message_id: int | None = None) -> bool:
+        """Whether an instance arriving at the storage SCP belongs to this transfer."""
+        if move_message_id is not None and move_message_id in self.move_message_ids:
+            return True
         return sop_instance_uid in self._wanted
 
     def store(self, data: bytes) -> StoredInstance:
