@@ -249,3 +249,21 @@ def test_opening_an_unknown_study_is_a_message_not_a_crash(qtbot, tmp_path):
         assert "could not be opened" in reading.status.text()
         reading.open_stacks([phantom_stack(size=16, slices=2)])  # the screen still works
         assert reading.session.active_viewport.stack is not None
+
+
+def test_ctrl_k_opens_the_keymap_dialog_and_cancel_changes_nothing(view, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen = []
+
+    def answer_dialog():
+        dialog = QApplication.activeModalWidget()
+        seen.append(dialog)
+        dialog.assign("viewport.invert", "X")
+        dialog.reject()
+
+    QTimer.singleShot(200, answer_dialog)
+    qtbot.keyClick(view, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert isinstance(seen[0], KeymapDialog)
+    assert view.keymap.command_for("X") is None and not user_keymap_path().exists()
