@@ -139,3 +139,18 @@ def test_middle_drag_changes_window_and_level(mpr_view):
     interactor.InvokeEvent("MiddleButtonReleaseEvent")
     window, level = mpr_view.scenes[SAGITTAL].window_level
     assert window > WINDOW_LEVEL[0] and level > WINDOW_LEVEL[1]
+
+
+def test_views_draw_themselves_when_shown_and_repainted(qtbot, phantom):
+    """Qt paint events (showing, exposing, resizing) draw the views, without any render call from us."""
+    view = MprView(phantom, window_level=WINDOW_LEVEL)
+    qtbot.addWidget(view)
+    renders = {name: [] for name in view.widgets}
+    for name, widget in view.widgets.items():
+        widget.GetRenderWindow().AddObserver("StartEvent", lambda *_, name=name: renders[name].append(1))
+    view.resize(900, 400)
+    view.show()
+    qtbot.waitUntil(lambda: all(renders.values()), timeout=3000)
+    before = len(renders[CORONAL])
+    view.widgets[CORONAL].repaint()
+    qtbot.waitUntil(lambda: len(renders[CORONAL]) > before, timeout=3000)

@@ -49,6 +49,7 @@ class MprView(QWidget):
             widget.GetRenderWindow().SetMultiSamples(0)  # images need no anti-aliasing; it halves the frame rate
             widget.GetRenderWindow().AddRenderer(scene.renderer)
             interactor = widget.GetRenderWindow().GetInteractor()
+            widget.Initialize()  # an uninitialised interactor ignores Qt's paint events: nothing would redraw
             interactor.SetInteractorStyle(None)  # no VTK defaults ('e' would close, 'w' wireframe): ours only
             for event in ("LeftButtonPressEvent", "MiddleButtonPressEvent", "RightButtonPressEvent"):
                 interactor.AddObserver(event, lambda caller, event, name=name: self._press(name, event))

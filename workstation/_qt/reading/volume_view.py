@@ -44,6 +44,7 @@ class VolumeView(QWidget):
         self.scene = VolumeRenderingScene(volume_to_image_data(volume), volume, software_renderer)
         self.render_window.AddRenderer(self.scene.renderer)
         self.interactor = self.render_window.GetInteractor()
+        self.widget.Initialize()  # so Qt's paint events redraw the view
         style = vtkInteractorStyleTrackballCamera()
         self.interactor.SetInteractorStyle(style)
         self.interactor.SetDesiredUpdateRate(INTERACTIVE_UPDATE_RATE)
