@@ -31,14 +31,19 @@ def read_series(folder: Path) -> tuple[Volume, sitk.Image]:
     return assemble_volume(display_set), reference
 
 
-def marker_phantom() -> Volume:
-    """Air with three bright 5 mm cubes at ``MARKERS``, on an oblique grid so no voxel axis is an LPS axis."""
+def marker_phantom(gantry_tilt_degrees: float = 0.0) -> Volume:
+    """Air with three bright 5 mm cubes at ``MARKERS``, on an oblique grid so no voxel axis is an LPS axis.
+
+    A gantry tilt shears the grid: slices step along z and, by tan(tilt), along the column direction, as a
+    tilted CT acquisition stacks them.
+    """
     angle = np.radians(20.0)
     rotation = np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0], [0.0, 0.0, 1.0]])
     spacing = np.array([1.0, 1.0, 1.5])
     size = np.array([90, 90, 60])  # i, j, k
     affine = np.eye(4)
     affine[:3, :3] = rotation * spacing
+    affine[:3, 2] += np.tan(np.radians(gantry_tilt_degrees)) * spacing[2] * rotation[:, 1]
     affine[:3, 3] = -(affine[:3, :3] @ ((size - 1) / 2))  # the volume's centre at the LPS origin
     k, j, i = np.meshgrid(*(np.arange(n) for n in size[::-1]), indexing="ij")
     points = affine[:3, :3] @ np.stack([i.ravel(), j.ravel(), k.ravel()]) + affine[:3, 3:4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from tests.render import mpr_phantoms
 from tests.render.mpr_phantoms import MARKER_HU, MARKERS
 from vtkmodules.util import numpy_support
 
@@ -44,11 +45,13 @@ def test_image_data_shares_the_voxels():
     assert image.GetDimensions() == (6, 5, 4)
 
 
+@pytest.mark.parametrize("gantry_tilt_degrees", [0.0, 15.0])
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_markers_show_where_their_lps_position_says(marker_phantom: Volume, name: str):
+def test_markers_show_where_their_lps_position_says(name: str, gantry_tilt_degrees: float):
+    phantom = mpr_phantoms.marker_phantom(gantry_tilt_degrees)
     for marker, position in MARKERS.items():
         plane = Crosshair.standard(np.array(position)).plane(name)
-        pixels, reslice = reformat(marker_phantom, plane)
+        pixels, reslice = reformat(phantom, plane)
         found = np.argwhere(pixels == MARKER_HU[marker]).mean(axis=0)
         np.testing.assert_allclose(found, pixel_of(reslice, plane, position), atol=1.5)
 
