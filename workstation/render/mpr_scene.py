@@ -142,6 +142,19 @@ class MprViewScene:
         aspect = max(width, 1) / max(height, 1)
         camera.SetParallelScale(1.02 * max((y_max - y_min) / 2, (x_max - x_min) / 2 / aspect))
 
+    def zoom(self, factor: float) -> None:
+        """Magnify by ``factor`` (> 1 enlarges) about the view's centre."""
+        camera = self.renderer.GetActiveCamera()
+        camera.SetParallelScale(camera.GetParallelScale() / factor)
+
+    def pan(self, dx_mm: float, dy_mm: float) -> None:
+        """Move the image by (dx, dy) in-plane mm on screen (right and down positive)."""
+        camera = self.renderer.GetActiveCamera()
+        focal, position = np.array(camera.GetFocalPoint()), np.array(camera.GetPosition())
+        shift = np.array([-dx_mm, -dy_mm, 0.0])
+        camera.SetFocalPoint(*(focal + shift))
+        camera.SetPosition(*(position + shift))
+
     def display_to_plane(self, x_pixel: float, y_pixel: float) -> np.ndarray:
         """In-plane (x, y) mm under a display pixel (VTK display coordinates: origin bottom-left)."""
         self.renderer.SetDisplayPoint(x_pixel, y_pixel, 0.0)

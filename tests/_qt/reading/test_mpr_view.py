@@ -154,3 +154,28 @@ def test_views_draw_themselves_when_shown_and_repainted(qtbot, phantom):
     before = len(renders[CORONAL])
     view.widgets[CORONAL].repaint()
     qtbot.waitUntil(lambda: len(renders[CORONAL]) > before, timeout=3000)
+
+
+def test_ctrl_wheel_zooms_and_shift_drag_pans_one_view(mpr_view):
+    scene = mpr_view.scenes[AXIAL]
+    interactor = mpr_view.widgets[AXIAL].GetRenderWindow().GetInteractor()
+    camera = scene.renderer.GetActiveCamera()
+    scale, center = camera.GetParallelScale(), mpr_view.crosshair.center.copy()
+    interactor.SetControlKey(1)
+    interactor.InvokeEvent("MouseWheelForwardEvent")
+    interactor.SetControlKey(0)
+    assert camera.GetParallelScale() == pytest.approx(scale / 1.1)
+    np.testing.assert_allclose(mpr_view.crosshair.center, center)  # zoom, not scroll
+    focal = np.array(camera.GetFocalPoint())
+    interactor.SetEventInformation(100, 100, 0, 1)  # shift held
+    interactor.InvokeEvent("LeftButtonPressEvent")
+    interactor.SetEventInformation(140, 100, 0, 1)
+    interactor.InvokeEvent("MouseMoveEvent")
+    interactor.InvokeEvent("LeftButtonReleaseEvent")
+    moved = focal - np.array(camera.GetFocalPoint())
+    assert moved[0] > 1.0 and abs(moved[1]) < 1e-6  # the image followed the mouse to the right
+    np.testing.assert_allclose(mpr_view.crosshair.center, center)  # panning does not move the crosshair
+    mpr_view.scroll(AXIAL, 3)
+    assert camera.GetParallelScale() == pytest.approx(scale / 1.1)  # scrolling keeps the zoom
+    mpr_view.reset()
+    assert camera.GetParallelScale() == pytest.approx(scale)

@@ -1,8 +1,8 @@
 """Three MPR views (axial, coronal, sagittal) of one volume with a shared crosshair and slab controls.
 
-Mouse: left click or drag puts the crosshair there (click-to-locate); the wheel scrolls the view's plane;
-right drag turns the two other planes about this view's normal (oblique MPR); middle drag changes
-window (horizontal) and level (vertical); Up/Down and Page Up/Down scroll the focused view. Every action
+Mouse: left click or drag puts the crosshair there (click-to-locate); the wheel scrolls the view's plane,
+Ctrl+wheel zooms, Shift+left drag pans; right drag turns the two other planes about this view's normal
+(oblique MPR); middle drag changes window (horizontal) and level (vertical); Up/Down and Page Up/Down scroll the focused view. Every action
 also exists as a method, for commands and the keymap.
 """
 
@@ -56,8 +56,8 @@ class MprView(QWidget):
             for event in ("LeftButtonReleaseEvent", "MiddleButtonReleaseEvent", "RightButtonReleaseEvent"):
                 interactor.AddObserver(event, lambda *_: self._release())
             interactor.AddObserver("MouseMoveEvent", lambda *_, name=name: self._move(name))
-            interactor.AddObserver("MouseWheelForwardEvent", lambda *_, name=name: self.scroll(name, 1))
-            interactor.AddObserver("MouseWheelBackwardEvent", lambda *_, name=name: self.scroll(name, -1))
+            interactor.AddObserver("MouseWheelForwardEvent", lambda *_, name=name: self._wheel(name, 1))
+            interactor.AddObserver("MouseWheelBackwardEvent", lambda *_, name=name: self._wheel(name, -1))
             interactor.AddObserver("KeyPressEvent", lambda *_, name=name: self._key(name))
             interactor.AddObserver("ConfigureEvent", lambda *_, scene=scene: scene.fit())
             widget.setMinimumSize(160, 160)
@@ -118,10 +118,17 @@ class MprView(QWidget):
             scene.set_window_level(window, level)
         self.render()
 
+    def zoom(self, name: str, factor: float) -> None:
+        """Magnify one view by ``factor`` (> 1 enlarges); scrolling keeps it, Reset fits again."""
+        self.scenes[name].zoom(factor)
+        self.widgets[name].GetRenderWindow().Render()
+
     def reset(self) -> None:
-        """Back to the standard planes through the volume's centre, thin slices."""
+        """Back to the standard planes through the volume's centre, thin slices, whole volume in view."""
         self.slab = Slab()
         self._sync_slab_controls()
+        for scene in self.scenes.values():
+            scene.fit()
         self.set_crosshair(Crosshair.standard(volume_center(self.volume.affine, self.volume.size)))
 
     def render(self) -> None:
@@ -160,8 +167,16 @@ class MprView(QWidget):
         x, y = self.widgets[name].GetRenderWindow().GetInteractor().GetEventPosition()
         return float(x), float(y)
 
+    def _wheel(self, name: str, steps: int) -> None:
+        if self.widgets[name].GetRenderWindow().GetInteractor().GetControlKey():
+            self.zoom(name, 1.1**steps)
+        else:
+            self.scroll(name, steps)
+
     def _press(self, name: str, event: str) -> None:
         button = event.replace("ButtonPressEvent", "").lower()
+        if button == "left" and self.widgets[name].GetRenderWindow().GetInteractor().GetShiftKey():
+            button = "pan"
         x, y = self._event_position(name)
         self._drag = (name, button, x, y)
         if button == "left":
@@ -181,6 +196,10 @@ class MprView(QWidget):
             self.locate(scene.display_to_patient(x, y))
         elif button == "right":
             self.rotate(name, self._turn_degrees(name, (last_x, last_y), (x, y)))
+        elif button == "pan":
+            dx, dy = scene.display_to_plane(x, y) - scene.display_to_plane(last_x, last_y)
+            scene.pan(dx, dy)
+            self.widgets[name].GetRenderWindow().Render()
         elif button == "middle":
             window, level = scene.window_level
             self.set_window_level(max(1.0, window * math.exp((x - last_x) / 200)), level - (y - last_y) * window / 400)
