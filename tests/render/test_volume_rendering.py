@@ -107,3 +107,30 @@ def test_mapper_mode_follows_the_renderer(bone_and_soft_tissue):
     hardware = VolumeRenderingScene(image, bone_and_soft_tissue, software_renderer=False)
     assert software.mapper.GetRequestedRenderMode() == vtkSmartVolumeMapper.RayCastRenderMode
     assert hardware.mapper.GetRequestedRenderMode() == vtkSmartVolumeMapper.DefaultRenderMode
+
+
+@pytest.mark.shared_data
+def test_frame_at_rest_after_a_drag_is_full_quality_again(render_window, ct_series):
+    """Frames during a drag are coarse; the next frame at rest equals a full-quality frame pixel for pixel."""
+    volume, _ = ct_series
+    scene = VolumeRenderingScene(volume_to_image_data(volume), volume, software_renderer=True)
+    scene.apply_preset(load_presets()["bone"])
+    render_window.SetSize(700, 700)
+    render_window.AddRenderer(scene.renderer)
+    scene.reset_camera()
+    render_window.SetDesiredUpdateRate(STILL_UPDATE_RATE)
+    render_window.Render()
+    full = grab(render_window).astype(int)
+    render_window.SetDesiredUpdateRate(100.0)  # 10 ms a frame: no CPU ray caster does 700x700 in that
+    camera = scene.renderer.GetActiveCamera()
+    for _ in range(4):
+        camera.Azimuth(2.0)
+        render_window.Render()
+    camera.Azimuth(-8.0)
+    render_window.Render()
+    coarse = grab(render_window).astype(int)
+    render_window.SetDesiredUpdateRate(STILL_UPDATE_RATE)
+    render_window.Render()
+    at_rest = grab(render_window).astype(int)
+    assert np.abs(coarse - full).mean() > 0.5  # the drag really was drawn coarser
+    assert np.abs(at_rest - full).mean() < 0.05

@@ -43,8 +43,11 @@ class VolumeRenderingScene:
             self.mapper.SetRequestedRenderModeToRayCast()
         else:
             self.mapper.SetRequestedRenderModeToDefault()  # GPU ray casting, CPU if the GPU cannot
-        self.mapper.SetInteractiveUpdateRate(1.0)
-        self.mapper.InteractiveAdjustSampleDistancesOn()
+        # The ray caster sizes every frame to the window's desired update rate: coarse while dragging, full
+        # at rest. (The smart mapper's own "interactive adjust" switches adjusting off at rest instead, so the
+        # frame after a drag kept the drag's coarse sampling.)
+        self.mapper.InteractiveAdjustSampleDistancesOff()
+        self.mapper.AutoAdjustSampleDistancesOn()
         self.property = vtkVolumeProperty()
         self.property.SetInterpolationTypeToLinear()
         self.property.IndependentComponentsOn()
