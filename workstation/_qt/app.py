@@ -27,6 +27,13 @@ def application() -> QApplication:
     return app
 
 
+def build_main_window(archive: Archive) -> MainWindow:
+    """The main window with every screen plugged in (also what the self-test opens)."""
+    window = MainWindow(archive)
+    window.install_reading_screen(ReadingView(archive))
+    return window
+
+
 def run_application(screenshot: str | None = None) -> int:
     """Open the main window on the local archive; with ``screenshot``, save the window as PNG once the
     study list and thumbnails are shown, then exit (status 0 if saved). An archive that cannot be
@@ -39,8 +46,7 @@ def run_application(screenshot: str | None = None) -> int:
             QMessageBox.critical(None, "Workstation", str(error))
         raise
     try:
-        window = MainWindow(archive)
-        window.install_reading_screen(ReadingView(archive))
+        window = build_main_window(archive)
         window.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)

@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import json
 import logging
+import socket
 from collections.abc import Callable
 
 import numpy as np
@@ -29,12 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_compressed_decoding() -> str:
+    from workstation.dicom.pixels import decode_frames
     from workstation.dicom.reading import read_dataset
 
     expected = json.loads(resource_path("selftest", "expected.json").read_text(encoding="utf-8"))
     for name in expected["files"]:
-        dataset = read_dataset(resource_path("selftest", name))
-        digest = hashlib.sha256(np.ascontiguousarray(dataset.pixel_array, dtype="<u2").tobytes()).hexdigest()
+        pixels = decode_frames(read_dataset(resource_path("selftest", name)))
+        digest = hashlib.sha256(np.ascontiguousarray(pixels, dtype="<u2").tobytes()).hexdigest()
         if digest != expected["pixels_sha256"]:
             raise AssertionError(f"{name} decodes to different pixels")
     return f"decoded {', '.join(expected['files'])}"
@@ -51,9 +53,20 @@ def check_microphone() -> str:
 
 
 def check_storage_port() -> str:
-    from workstation.net.storage_scp import check_port_opens
+    """The storage SCP listens on the configured port, answers a C-ECHO, and lets the port go again."""
+    from workstation.archive import Archive
+    from workstation.net.echo import c_echo
+    from workstation.net.storage_scp import StorageSCP
+    from workstation.settings.pacs_nodes import PacsNode, load_pacs_settings
 
-    return check_port_opens()
+    local = load_pacs_settings().local
+    itself = PacsNode(name="this workstation", aet=local.aet, host="127.0.0.1", port=local.storage_port)
+    with Archive.open_default() as archive, StorageSCP(archive, local):
+        round_trip = c_echo(itself, local)
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("", local.storage_port))  # raises if the SCP did not release the port
+    return f"port {local.storage_port} opened, echoed in {round_trip * 1000:.0f} ms, closed"
 
 
 def check_window_and_rendering() -> str:
