@@ -9,6 +9,7 @@ import pydicom
 import pytest
 
 from workstation.archive import Archive
+from workstation.net.job_queue import JobState, RetrieveQueues
 from workstation.net.retrieve import retrieve
 from workstation.net.storage_scp import StorageSCP
 
@@ -72,3 +73,26 @@ def test_c_move_into_the_running_storage_scp(pacs, local, archive, prior_files):
         assert scp.received_unexpected == 0
     assert report.received_instances == report.total_instances == 3
     assert archive.has_instance(first.SOPInstanceUID)
+
+
+@pytest.mark.parametrize("method", ["get", "move", "web"])
+def test_cancel_keeps_what_arrived_and_resume_completes(pacs, local, archive, ct, method):
+    queues = RetrieveQueues(local, archive)
+    try:
+        def cancel_after_20(job):
+            progress = job.progress
+            if progress is not None and progress.received_instances >= 20:
+                job.cancel()
+
+        job = queues.submit(pacs.node(method=method), ct["study"], listener=cancel_after_20)
+        assert job.wait(60)
+        assert job.state is JobState.CANCELLED, job.error
+        assert "cancelled" in job.error
+    finally:
+        queues.stop()
+    kept = archive.instance_uids(ct["study"])
+    assert len(kept) >= 20
+    assert all(len(pydicom.dcmread(path).PixelData) == 512 * 512 * 2 for path in archive.instance_paths(ct["series"]))
+    report = retrieve(pacs.node(method=method), local, archive, ct["study"])
+    assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
+    assert_complete(archive, ct)

@@ -127,12 +127,17 @@ def c_move(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfe
 
 def _run(node: PacsNode, assoc: Association, transfer: Transfer, identifiers: list[Dataset],
          send: Callable[[Dataset, int], Iterator], what: str) -> None:
-    transfer.on_cancel(assoc.abort)
+    def abort() -> None:
+        """Abort, and wake the thread waiting for the next response (pynetdicom only does so on peer aborts)."""
+        assoc.abort()
+        assoc.dimse.msg_queue.put((None, None))
+
+    transfer.on_cancel(abort)
     try:
         for message_id, identifier in enumerate(identifiers, start=1):
             if transfer.cancelled:
                 raise RetrieveCancelled(f"Retrieve from PACS {node.name!r} cancelled; what arrived is kept.")
             _responses(node, assoc, transfer, send(identifier, message_id), what)
     finally:
-        transfer.forget_cancel_action(assoc.abort)
+        transfer.forget_cancel_action(abort)
         transfer.finish_writes()
