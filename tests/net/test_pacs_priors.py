@@ -69,9 +69,8 @@ def test_prefetch_runs_after_the_current_study(pacs, local, tmp_path, patient_st
         try:
             node = pacs.node()
             current_job = queues.submit(node, current, listener=listener)
-            prior_jobs = prefetch_priors(queues, node, local, current, count=1)
+            prior_jobs = prefetch_priors(queues, node, local, current, count=1, listener=listener)
             assert len(prior_jobs) == 1 and prior_jobs[0].priority is Priority.PRIOR
-            prior_jobs[0].listener = listener
             assert current_job.wait(30) and prior_jobs[0].wait(30)
             assert current_job.state is JobState.DONE, current_job.error
             assert prior_jobs[0].state is JobState.DONE, prior_jobs[0].error

@@ -49,9 +49,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             jobs = [queues.submit(node, args.study, args.series, listener=show)]
             if args.priors > 0:
-                jobs += prefetch_priors(queues, node, settings.local, args.study, args.priors)
-                for job in jobs[1:]:
-                    job.listener = show
+                jobs += prefetch_priors(queues, node, settings.local, args.study, args.priors, show)
             for job in jobs:
                 job.wait()
         except KeyboardInterrupt:

@@ -11,7 +11,7 @@ import logging
 import re
 
 from workstation.net.errors import PacsError
-from workstation.net.job_queue import Priority, RetrieveJob, RetrieveQueues
+from workstation.net.job_queue import JobListener, Priority, RetrieveJob, RetrieveQueues
 from workstation.net.query import query_studies
 from workstation.net.query_results import RemoteStudy
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
@@ -58,8 +58,9 @@ def find_priors(node: PacsNode, local: LocalNode, study_instance_uid: str) -> li
 
 
 def prefetch_priors(queues: RetrieveQueues, node: PacsNode, local: LocalNode, study_instance_uid: str,
-                    count: int) -> list[RetrieveJob]:
+                    count: int, listener: JobListener | None = None) -> list[RetrieveJob]:
     """Queue the ``count`` most relevant priors at low priority (after the current study on that node)."""
     priors = find_priors(node, local, study_instance_uid)[:count]
     log.info("prefetching %d priors of %s from %s", len(priors), study_instance_uid, node.address)
-    return [queues.submit(node, prior.study_instance_uid, priority=Priority.PRIOR) for prior in priors]
+    return [queues.submit(node, prior.study_instance_uid, priority=Priority.PRIOR, listener=listener)
+            for prior in priors]
