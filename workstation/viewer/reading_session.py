@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
+from workstation.viewer.image_plane import ImagePlane
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID, Layout, parse_layout
 from workstation.viewer.measurements import MeasurementList
@@ -17,6 +20,7 @@ from workstation.viewer.sync import SyncGroup
 from workstation.viewer.viewport import Viewport
 from workstation.viewer.window_presets import WindowPresets
 
+STACK, MPR, VOLUME_RENDERING = "stack", "mpr", "3d"  # what the reading area shows besides the 2D viewports
 TOOL_NAMES = ("window_level", "pan", "zoom", "scroll", "length", "angle", "ellipse_roi", "rectangle_roi")
 
 
@@ -32,6 +36,9 @@ class ReadingSession:
         self.measurements = MeasurementList()
         self.sync = SyncGroup(viewports=self.viewports)
         self.message = ""  # the last thing the user should read in the status line
+        self.view_mode = STACK  # STACK: the grid alone; MPR or VOLUME_RENDERING: the volume panel beside it
+        self.volume_planes: tuple[str, list[ImagePlane]] = ("", [])  # (frame of reference, MPR planes) shown
+        self.located: tuple[str, np.ndarray] | None = None  # (frame of reference, LPS point) last located
         self._listeners: list[Callable[[], None]] = []
 
     # --- observers ---
@@ -145,7 +152,28 @@ class ReadingSession:
     def locate(self, source: Viewport, image_point: tuple[float, float]) -> None:
         """Shift+click: the other visible viewports of the same patient space go to the clicked point."""
         moved = locate(self.visible_viewports, source, image_point)
+        if source.stack is not None and source.current_plane() is not None:
+            self.located = (source.stack.frame_of_reference_uid, source.current_plane().patient_position(*image_point))
         self.message = f"Located in {len(moved)} other viewport(s)" if moved else "No other viewport shows that place"
+
+    def locate_point(self, frame_of_reference_uid: str, point: np.ndarray) -> list[Viewport]:
+        """The MPR crosshair moved: visible 2D viewports of that frame of reference go to the slice through it."""
+        moved = []
+        for viewport in self.visible_viewports:
+            plane = viewport.current_plane()
+            if (viewport.stack is not None and plane is not None and plane.has_orientation and frame_of_reference_uid
+                    and viewport.stack.frame_of_reference_uid == frame_of_reference_uid):
+                if viewport.go_to(viewport.stack.nearest_index(np.asarray(point, dtype=float))):
+                    moved.append(viewport)
+        return moved
+
+    def reference_planes_for(self, viewport: Viewport) -> list[ImagePlane]:
+        """The MPR planes to draw as reference lines on ``viewport`` (same frame of reference only)."""
+        frame_of_reference_uid, planes = self.volume_planes
+        if (self.view_mode != MPR or viewport.stack is None or not frame_of_reference_uid
+                or viewport.stack.frame_of_reference_uid != frame_of_reference_uid):
+            return []
+        return planes
 
     # --- measurements ---
     def delete_last_measurement(self) -> None:

@@ -1,7 +1,9 @@
 """Sync groups: viewports that scroll, window or zoom together (current vs prior, side-by-side series).
 
 Scrolling follows the patient position when both stacks share a frame of reference and are parallel;
-otherwise it keeps the image-number offset the user had when the link was switched on.
+otherwise it follows a rigid registration of the two volumes when one was computed (current vs prior in
+different frames of reference), else it keeps the image-number offset the user had when the link was
+switched on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ class SyncGroup:
     link_window: bool = False
     link_zoom: bool = False
     offsets: dict[int, int] = field(default_factory=dict)  # id(viewport) -> index offset from the source
+    registrations: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (from, to) stack uid -> 4x4
+
+    def set_registration(self, current_uid: str, prior_uid: str, current_to_prior: np.ndarray | None) -> None:
+        """Scroll these two stacks by the registered anatomy (both ways), or forget it (None)."""
+        if current_to_prior is None:
+            self.registrations.pop((current_uid, prior_uid), None)
+            self.registrations.pop((prior_uid, current_uid), None)
+            return
+        matrix = np.asarray(current_to_prior, dtype=float)
+        self.registrations[(current_uid, prior_uid)] = matrix
+        self.registrations[(prior_uid, current_uid)] = np.linalg.inv(matrix)
+
+    def is_registered(self, a_uid: str, b_uid: str) -> bool:
+        return (a_uid, b_uid) in self.registrations
 
     def set_link_scroll(self, enabled: bool, source: Viewport | None = None) -> None:
         """Switch scroll linking; the offsets between stacks in different spaces are taken from now."""
@@ -49,8 +65,13 @@ class SyncGroup:
                 continue
             moved = False
             if self.link_scroll and source.stack is not None:
+                registration = self.registrations.get((source.stack.uid, target.stack.uid))
                 if same_space(source, target):
                     position = source.current_plane().patient_position(0, 0)
+                    moved |= target.go_to(target.stack.nearest_index(position))
+                elif registration is not None and source.image_count and target.image_count:
+                    centre = source.current_plane().patient_position(source.stack.columns / 2, source.stack.rows / 2)
+                    position = (registration @ np.append(centre, 1.0))[:3]
                     moved |= target.go_to(target.stack.nearest_index(position))
                 else:
                     moved |= target.go_to(source.slice_index + self.offsets.get(id(target), 0))

@@ -3,17 +3,22 @@
 Every key press becomes a command id through the user's keymap and runs from the command registry; the
 view only repaints what the session says changed. Loading is progressive (StackLoader): the screen
 opens on the headers and each viewport shows its first image as soon as that one is decoded.
+
+M and V open the volume panel (MPR or 3D of the active viewport's display set, built in a worker) below the
+2D grid; while it is open, the image keys (arrows, pages, zoom, rotate, presets, reset, Tab) act on it.
+A hanging protocol drives the screen through ``apply_layout`` (see workstation.viewer.view_plan); set
+``hanging_planner`` to have each opening hung by it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from workstation._qt.background import BackgroundTasks
 from workstation._qt.reading.cheat_sheet import CheatSheet
@@ -22,6 +27,7 @@ from workstation._qt.reading.keymap_dialog import KeymapDialog
 from workstation._qt.reading.series_strip import SeriesStrip, thumbnail
 from workstation._qt.reading.stack_loading import StackLoader
 from workstation._qt.reading.stack_viewport import StackViewport
+from workstation._qt.reading.volume_panel import VolumePanel, crosshair_planes, next_slab, next_slab_mode
 from workstation.core.commands import CommandRegistry
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
@@ -30,13 +36,26 @@ from workstation.viewer.cine import Cine
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID
 from workstation.viewer.reading_commands import register_reading_commands
-from workstation.viewer.reading_session import ReadingSession
+from workstation.viewer.reading_session import MPR, STACK, VOLUME_RENDERING, ReadingSession
+from workstation.viewer.stack_volume import volume_from_stack
+from workstation.viewer.sync import same_space
+from workstation.viewer.view_plan import ViewportBox, ViewType, find_stack
+from workstation.viewer.viewport import ZOOM_STEP, Viewport
 from workstation.viewer.window_presets import WindowPresets
+from workstation.volume.mpr import Crosshair
+from workstation.volume.registration import register_rigid
 
 log = logging.getLogger(__name__)
 
 
+HangingPlanner = Callable[[list[ImageStack]], "tuple[str, list[ViewportBox]] | None"]
+
+
 class ReadingView(QWidget):
+    """``volume_ready`` carries the mode (MPR or 3D) once the volume panel shows it."""
+
+    volume_ready = Signal(str)
+
     def __init__(self, archive=None, parent: QWidget | None = None, layout: str = "1x1") -> None:
         super().__init__(parent)
         self.archive = archive
@@ -52,6 +71,8 @@ class ReadingView(QWidget):
         register_reading_commands(self.registry, self.session)
         self.registry.register("help.cheat_sheet", "Show/hide the list of keys", self.toggle_cheat_sheet)
         self.registry.register("help.keymap", "Change keyboard shortcuts…", self.edit_keymap)
+        self._register_volume_commands()
+        self.hanging_planner: HangingPlanner | None = None  # set by the hanging engine: stacks -> (layout, boxes)
         try:
             self.keymap = Keymap.load()
         except KeymapError as error:
@@ -83,10 +104,21 @@ class ReadingView(QWidget):
             widget.stack_dropped.connect(self._dropped)
         self.status = QLabel()
         self.status.setStyleSheet("color: #ddd; background: #222; padding: 2px 6px")
+        self.panel = VolumePanel(self.tasks)
+        self.panel.ready.connect(self._volume_ready)
+        self.panel.problem.connect(self._volume_problem)
+        self.panel.crosshair_moved.connect(self._crosshair_moved)
+        self.panel.hide()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.grid)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(0)
-        right.addWidget(self.grid, 1)
+        right.addWidget(self.splitter, 1)
         right.addWidget(self.status)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -148,9 +180,14 @@ class ReadingView(QWidget):
     def _stacks_ready(self, stacks: list[ImageStack], problems: list[str]) -> None:
         self.problems.extend(problems)
         self.strip.show_stacks(stacks)
+        self._close_volume_panel()
         self.session.set_layout(self.default_layout)  # each reading starts from the default hanging
         self.session.set_display_sets(stacks)
-        self._hang(stacks)
+        plan = self.hanging_planner(stacks) if self.hanging_planner is not None and stacks else None
+        if plan is not None:
+            self.problems.extend(self.apply_layout(*plan, notify=False))
+        else:
+            self._hang(stacks)
         self._keep_preview_in_place()
         if not stacks:
             self.problems.insert(0, "No images could be shown.")
@@ -208,6 +245,9 @@ class ReadingView(QWidget):
 
     def run_command(self, command_id: str) -> None:
         try:
+            if self._volume_panel_command(command_id):
+                self._update_status()
+                return
             self.registry.execute(command_id)
         except WorkstationError as error:
             log.warning("command %s failed: %s", command_id, error)
@@ -256,6 +296,10 @@ class ReadingView(QWidget):
             self.grid_layout.setColumnStretch(n, 1 if n < layout.columns else 0)
 
     def _session_changed(self) -> None:
+        if self.session.located is not None:  # Shift+click in a 2D viewport: the MPR crosshair follows
+            frame_of_reference_uid, point = self.session.located
+            self.session.located = None
+            self.panel.locate(frame_of_reference_uid, point)
         self._relayout()
         self._sync_cine_timers()
         self._repaint_viewports()
@@ -267,6 +311,8 @@ class ReadingView(QWidget):
 
     def _update_status(self) -> None:
         parts = [self.session.message] if self.session.message else []
+        if self.session.view_mode == MPR and self.panel.is_ready:
+            parts.append(f"MPR: {self.panel.active_plane} plane active (Tab: next plane, M: back to 2D)")
         if self.problems:
             more = f" (and {len(self.problems) - 1} more problems, see the log)" if len(self.problems) > 1 else ""
             parts.append(self.problems[0] + more)
@@ -307,3 +353,198 @@ class ReadingView(QWidget):
         super().resizeEvent(event)
         if self.cheat_sheet.isVisible():
             self.cheat_sheet.setGeometry(self.rect())
+
+    # --- hanging (hanging protocols and the command line drive the screen through this) ---
+    def apply_layout(self, layout_name: str, boxes: list[ViewportBox], notify: bool = True) -> list[str]:
+        """Hang the open display sets box by box in ``layout_name`` ("2x2", "1+2"...): box n goes to viewport n
+        with its window preset; the first MPR or 3D box also opens the volume panel on its display set.
+        Returns the problems as messages (a box whose series is not open stays empty)."""
+        self.session.set_layout(layout_name)
+        problems: list[str] = []
+        volume_box: tuple[int, ViewportBox, ImageStack] | None = None
+        for index, box in enumerate(boxes[: len(self.session.layout)]):
+            viewport = self.session.viewports[index]
+            stack = find_stack(self.session.display_sets, box)
+            if stack is None:
+                viewport.show(None)
+                problems.append(f"The hanging asks for series {box.series_instance_uid}, which is not open.")
+                continue
+            viewport.show(stack)
+            if box.window_preset:
+                windows = self.session.presets.for_modality(stack.labels.modality, stack.header_windows)
+                window = next((w for w in windows if w.name.lower() == box.window_preset.lower()), None)
+                if window is None:
+                    problems.append(f"No window preset '{box.window_preset}' for {stack.labels.modality}.")
+                viewport.window = window
+            if box.view is not ViewType.STACK and volume_box is None:
+                volume_box = (index, box, stack)
+        for message in problems:
+            log.warning("hanging: %s", message)
+        if volume_box is None:
+            self._close_volume_panel()
+        else:
+            index, box, stack = volume_box
+            self.session.activate(index)
+            mode = VOLUME_RENDERING if box.view is ViewType.VOLUME_RENDERING else MPR
+            self._open_volume_panel(mode, stack, plane=box.view.mpr_plane, slab=box.slab)
+        if notify:
+            self.session.notify()
+        return problems
+
+    # --- MPR and 3D ---
+    def _register_volume_commands(self) -> None:
+        for command_id, title, action in (
+            ("view.mpr", "MPR of the active viewport's series / back to 2D", lambda: self.toggle_volume_panel(MPR)),
+            ("view.volume_rendering", "3D of the active viewport's series / back to 2D",
+             lambda: self.toggle_volume_panel(VOLUME_RENDERING)),
+            ("mpr.slab_thicker", "MPR: thicker slab", lambda: self._slab(lambda slab: next_slab(slab, 1))),
+            ("mpr.slab_thinner", "MPR: thinner slab", lambda: self._slab(lambda slab: next_slab(slab, -1))),
+            ("mpr.slab_mode", "MPR: slab MIP / MinIP / average", lambda: self._slab(next_slab_mode)),
+            ("volume.clipping_box", "3D: show/hide the clipping box", self._toggle_clipping_box),
+            ("sync.toggle_registration", "Register current and prior (scroll by anatomy) / undo",
+             self.toggle_registration),
+        ):
+            self.registry.register(command_id, title, action)
+
+    def toggle_volume_panel(self, mode: str) -> None:
+        """Open MPR or 3D of the active viewport's display set; the same key again goes back to 2D."""
+        if self.session.view_mode == mode and self.panel.stack is self.session.active_viewport.stack:
+            self._close_volume_panel()
+            self.session.message = "2D reading"
+        else:
+            stack = self.session.active_viewport.stack
+            if stack is None:
+                raise WorkstationError("The active viewport is empty: put a series in it first (N or the strip).")
+            self._open_volume_panel(mode, stack)
+        self._session_changed()
+
+    def _open_volume_panel(self, mode: str, stack: ImageStack, plane: str | None = None, slab=None) -> None:
+        self.session.view_mode = mode
+        self.session.message = ""
+        self.panel.show()
+        if self.splitter.sizes()[1] < 100:
+            total = sum(self.splitter.sizes()) or self.height()
+            self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
+        self.panel.open(stack, mode, self.session.active_viewport.effective_window(), plane, slab)
+
+    def _close_volume_panel(self) -> None:
+        self.session.view_mode = STACK
+        self.session.volume_planes = ("", [])
+        self.panel.close_panel()
+        self.panel.hide()
+
+    def _volume_ready(self, mode: str) -> None:
+        self.session.message = "MPR ready" if mode == MPR else "3D ready: arrows turn it, 1-4 presets, X clipping box"
+        self.setFocus()
+        self._update_status()
+        self.volume_ready.emit(mode)
+
+    def _volume_problem(self, message: str) -> None:
+        self.session.view_mode = STACK
+        self.session.message = message
+        self._update_status()
+
+    def _crosshair_moved(self, frame_of_reference_uid: str, crosshair: Crosshair) -> None:
+        """The MPR crosshair is the 3D cursor: 2D viewports of the same patient space go to its point and
+        show its planes as reference lines."""
+        self.session.volume_planes = (frame_of_reference_uid, crosshair_planes(crosshair))
+        self.session.locate_point(frame_of_reference_uid, crosshair.center)
+        self._repaint_viewports()
+
+    def _volume_panel_command(self, command_id: str) -> bool:
+        """While MPR or 3D shows, the image keys act on it; False for commands it leaves to the 2D viewports."""
+        if self.session.view_mode == STACK or not self.panel.is_ready:
+            return False
+        panel = self.panel
+        actions: dict[str, Callable[[], object]] = {
+            "viewport.next_image": lambda: panel.scroll(-1),  # as in a CT stack: Down goes towards the feet
+            "viewport.previous_image": lambda: panel.scroll(1),
+            "viewport.next_page": lambda: panel.page(-1),
+            "viewport.previous_page": lambda: panel.page(1),
+            "viewport.rotate_clockwise": lambda: panel.rotate(1),
+            "viewport.rotate_counterclockwise": lambda: panel.rotate(-1),
+            "viewport.zoom_in": lambda: panel.zoom(ZOOM_STEP),
+            "viewport.zoom_out": lambda: panel.zoom(1 / ZOOM_STEP),
+            "viewport.reset": panel.reset,
+            "layout.next_viewport": lambda: panel.next_plane(1),
+            "layout.previous_viewport": lambda: panel.next_plane(-1),
+        }
+        if command_id.startswith("viewport.window_preset_"):
+            number = int(command_id.rsplit("_", 1)[1])
+            actions[command_id] = lambda: self._volume_preset(number)
+        action = actions.get(command_id)
+        if action is None:
+            return False
+        self.session.message = ""
+        action()
+        return True
+
+    def _volume_preset(self, number: int) -> None:
+        if self.session.view_mode == VOLUME_RENDERING:
+            self.session.message = self.panel.set_preset(number)
+            return
+        stack = self.panel.stack
+        windows = self.session.presets.for_modality(stack.labels.modality, stack.header_windows)
+        if not 1 <= number <= len(windows):
+            self.session.message = f"No window preset {number} for {stack.labels.modality or 'this image'}."
+            return
+        self.panel.set_window(windows[number - 1])
+        self.session.message = f"MPR window: {windows[number - 1].name}"
+
+    def _slab(self, change) -> None:
+        self.session.message = self.panel.change_slab(change)
+        self._update_status()
+
+    def _toggle_clipping_box(self) -> None:
+        self.session.message = self.panel.toggle_clipping_box()
+        self._update_status()
+
+    # --- current vs prior ---
+    def toggle_registration(self) -> None:
+        """Rigidly register the active viewport's volume with the other visible one in another patient space
+        (a worker runs SimpleITK), then scroll them by anatomy; the same command again forgets it."""
+        active = self.session.active_viewport
+        partner = next((v for v in self.session.visible_viewports if v is not active and v.stack is not None
+                        and active.stack is not None and v.stack is not active.stack and not same_space(active, v)),
+                       None)
+        if partner is None:
+            raise WorkstationError("Registration needs two viewports showing volumes in different frames of "
+                                   "reference (current and prior side by side).")
+        current, prior = (active, partner) if not active.stack.is_prior else (partner, active)
+        sync = self.session.sync
+        if sync.is_registered(current.stack.uid, prior.stack.uid):
+            sync.set_registration(current.stack.uid, prior.stack.uid, None)
+            self.session.message = "Registration off: linked scrolling keeps the image offset."
+            self.session.notify()
+            return
+        stacks = (current.stack, prior.stack)
+        snapshots = [[stack.pixels(i) for i in range(len(stack))] for stack in stacks]
+        self.session.message = "Registering current and prior…"
+        self._update_status()
+        self.tasks.submit(
+            lambda: register_rigid(*(volume_from_stack(stack, snap) for stack, snap in zip(stacks, snapshots))),
+            lambda registration: self._registered(current, prior, registration),
+            self._registration_failed, "Registering current and prior")
+
+    def _registered(self, current: Viewport, prior: Viewport, registration) -> None:
+        if current.stack is None or prior.stack is None:
+            return
+        self.session.sync.set_registration(current.stack.uid, prior.stack.uid, registration.matrix)
+        if not self.session.sync.link_scroll:
+            self.session.sync.set_link_scroll(True, current)
+        shift = ", ".join(f"{v:.1f}" for v in registration.translation_mm)
+        self.session.message = f"Current and prior registered (shift {shift} mm); scrolling follows the anatomy."
+        self.session.sync.propagate(current)
+        self.session.notify()
+
+    def _registration_failed(self, message: str) -> None:
+        self.session.message = message
+        self._update_status()
+
+    # --- for the command line's --screenshot and for tests ---
+    def is_settled(self) -> bool:
+        """Every visible viewport with a stack shows its image, and the volume panel (if open) is drawn."""
+        if not self.session.display_sets:
+            return False
+        shown = all(v.current_pixels() is not None for v in self.session.visible_viewports if v.stack is not None)
+        return shown and (self.session.view_mode == STACK or self.panel.is_ready)

@@ -138,6 +138,10 @@ class StackViewport(QWidget):
                 line = reference_line_in_image(viewport.current_plane(), active.current_plane())
                 if line is not None:
                     draw_reference_line(painter, transform, *line)
+            for plane in self.session.reference_planes_for(viewport):  # the MPR crosshair's planes
+                line = reference_line_in_image(viewport.current_plane(), plane)
+                if line is not None:
+                    draw_reference_line(painter, transform, *line)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if viewport.overlays_visible:
             draw_text_overlays(painter, rect, viewport, transform)

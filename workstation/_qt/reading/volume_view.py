@@ -122,6 +122,12 @@ class VolumeView(QWidget):
         self.scene.renderer.ResetCameraClippingRange()
         self.render_full_quality()
 
+    def zoom(self, factor: float) -> None:
+        """Magnify by ``factor`` (> 1 enlarges) about the view's centre."""
+        self.scene.renderer.GetActiveCamera().Zoom(factor)
+        self.scene.renderer.ResetCameraClippingRange()
+        self.render_full_quality()
+
     def reset_view(self) -> None:
         self.scene.reset_camera()
         self.render_full_quality()
