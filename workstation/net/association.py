@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 # pynetdicom's own per-PDU debug handlers cost more CPU than the transfer itself; our log says what matters.
 _config.LOG_HANDLER_LEVEL = "none"
 
+# pynetdicom's DUL thread sleeps 1 ms whenever it finds nothing to do, several times per received
+# instance: measured here, 0.1 ms makes C-GET of 300 CT slices ~40 % faster. Associations are short-lived.
+DUL_POLL_SECONDS = 0.0001
+
+
+def poll_faster(assoc: Association) -> None:
+    """Shorten the DUL polling delay of one association (a private pynetdicom attribute, hence guarded)."""
+    if hasattr(assoc.dul, "_run_loop_delay"):
+        assoc.dul._run_loop_delay = DUL_POLL_SECONDS
+
 
 def tls_context(node: PacsNode) -> ssl.SSLContext:
     """Client TLS context: trust only the node's CA; present our certificate when one is configured."""
@@ -98,6 +108,7 @@ def associate(
         message = diagnose(node)
         log.error("association to %s failed: %s", node.address, message)
         raise PacsError(message)
+    poll_faster(assoc)
     return assoc
 
 

@@ -13,6 +13,7 @@ from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification
 
 from workstation.core.errors import WorkstationError
+from workstation.net.association import poll_faster
 from workstation.net.dimse_retrieve import COMPRESSED, UNCOMPRESSED
 from workstation.net.errors import PacsError
 from workstation.net.transfer import InstanceArchive, Transfer
@@ -42,7 +43,8 @@ class StorageSCP:
         try:
             self._server = ae.start_server(
                 (self.host, self.local.storage_port), block=False,
-                evt_handlers=[(evt.EVT_C_STORE, self._handle_store)],
+                evt_handlers=[(evt.EVT_C_STORE, self._handle_store),
+                              (evt.EVT_ESTABLISHED, lambda event: poll_faster(event.assoc))],
             )
         except OSError as error:
             log.error("storage SCP cannot listen on port %d: %s", self.local.storage_port, error)
