@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "workstation.cli.query_cmd",
     "workstation.cli.retrieve_cmd",
     "workstation.cli.pacs_cmd",
+    "workstation.cli.worklist_cmd",
 )
 
 log = logging.getLogger(__name__)
