@@ -23,6 +23,26 @@ def _sounddevice():
     return sounddevice
 
 
+def input_device_available(device: int | str | None = None) -> bool:
+    """Whether ``device`` (default: the system's input) can be used, looking again for newly plugged devices.
+
+    PortAudio only knows the devices present when it was initialised; a dictation microphone plugged in (or
+    a sound server started) later appears only after re-initialising it, which is done here when the
+    device is not found and no stream is open.
+    """
+    sounddevice = _sounddevice()
+    for attempt in range(2):
+        try:
+            sounddevice.query_devices(device, kind="input")
+            return True
+        except (ValueError, sounddevice.PortAudioError) as error:
+            log.info("input device %r not found: %s", device, error)
+        if attempt == 0:
+            sounddevice._terminate()
+            sounddevice._initialize()
+    return False
+
+
 def default_input_device_name() -> str | None:
     """Name of the default capture device, or None when the station has none."""
     sounddevice = _sounddevice()
