@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "workstation.cli.retrieve_cmd",
     "workstation.cli.pacs_cmd",
     "workstation.cli.worklist_cmd",
+    "workstation.cli.hang_cmd",
+    "workstation.cli.dictation_cmd",
 )
 
 log = logging.getLogger(__name__)
