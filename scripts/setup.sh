@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-glx0 libdbus-1-3 libportaudio2
   orthanc orthanc-dicomweb orthanc-gdcm dcmtk
   squashfs-tools msitools wixl
+  poppler-utils pulseaudio pulseaudio-utils libasound2-plugins
   postgresql
 )
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "workstation.cli.retrieve_cmd",
     "workstation.cli.pacs_cmd",
     "workstation.cli.worklist_cmd",
+    "workstation.cli.dictation_cmd",
     "workstation.cli.hang_cmd",
     "workstation.cli.dictation_cmd",
 )
