@@ -52,6 +52,7 @@ def _move_destination(archive: InstanceArchive, local: LocalNode, scp: StorageSC
         yield
     finally:
         scp.unsubscribe(transfer)
+        transfer.finish_writes()  # instances that came in after the C-MOVE's final response
         if own:
             scp.stop()
 
