@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+
 import pydicom
 import pytest
 
@@ -108,3 +112,42 @@ def test_slow_server_beyond_the_timeout(fake_pacs, local, archive, ct_files):
     with pytest.raises(PacsError, match=r"stopped answering .*no reply within 1 s"):
         retrieve(server.node(network_timeout=1), local, archive, header.StudyInstanceUID)
     assert archive.instance_uids(header.StudyInstanceUID) == set()
+
+
+def test_dicomweb_stream_cut_mid_study_keeps_whole_instances(tmp_path, local, archive, ct_files):
+    """A DICOMweb server that sends 2 instances and half of a third, then closes: 2 kept, a clear message."""
+    parts = [path.read_bytes() for path in ct_files[:3]]
+    header = pydicom.dcmread(ct_files[0], stop_before_pixels=True)
+
+    class CuttingServer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            if "/studies/" not in self.path:  # the study summary (QIDO-RS)
+                body = json.dumps([{"00201208": {"vr": "IS", "Value": [3]}}]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/dicom+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", 'multipart/related; type="application/dicom"; boundary=cut')
+            self.end_headers()
+            for part in parts[:2]:
+                self.wfile.write(b"--cut\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n")
+            self.wfile.write(b"--cut\r\nContent-Type: application/dicom\r\n\r\n" + parts[2][:1000])
+            self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CuttingServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        node = PacsNode(name="cut", dicomweb_url=f"http://127.0.0.1:{server.server_port}/dicom-web",
+                        retrieve_method="web", network_timeout=5)
+        with pytest.raises(PacsError, match="ended the transfer early.*2 instances received are kept"):
+            retrieve(node, local, archive, header.StudyInstanceUID)
+    finally:
+        server.shutdown()
+    assert_every_file_complete(archive, header.SeriesInstanceUID, 2)
