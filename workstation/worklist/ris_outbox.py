@@ -117,10 +117,12 @@ class RisOutbox:
         order_status, result_status = RESULT_STATUS.get(status, ("CA", "X"))
         control_id = "S" + hashlib.sha1(f"{accession_number}|{status.value}".encode()).hexdigest()[:19]
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+        obr = ["OBR", "1", accession_number, accession_number] + [""] * 22
+        obr[18], obr[25] = accession_number, result_status  # OBR-18 accession, OBR-25 result status
         text = "\r".join((
             f"MSH|^~\\&|WORKSTATION|{sending_facility}|RIS||{stamp}||ORM^O01|{control_id}|P|2.3",
             f"ORC|SC|{accession_number}|{accession_number}||{order_status}",
-            f"OBR|1|{accession_number}|{accession_number}||||||||||||||||{accession_number}|||||||{result_status}",
+            "|".join(obr),
         ))
         return self.send_to_ris(text, control_id)
 

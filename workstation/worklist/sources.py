@@ -60,12 +60,15 @@ def sync_modality_worklist(store: WorklistStore, node: PacsNode, local: LocalNod
 
 
 def sync_image_availability(store: WorklistStore, node: PacsNode, local: LocalNode) -> int:
-    """Ask the PACS about every unread exam whose images are not known complete; returns exams updated."""
+    """Ask the PACS about every unread exam whose images are not known complete (by Study Instance UID when
+    the order carries one, else by accession number); returns exams updated."""
     updated = 0
     for exam in store.exams(include_done=False):
         if exam.images_complete or exam.status not in (ReadingStatus.SCHEDULED, ReadingStatus.IMAGES_AVAILABLE):
             continue
-        found = query_studies(node, local, AccessionNumber=exam.accession_number)
+        match = ({"StudyInstanceUID": exam.study_instance_uid} if exam.study_instance_uid
+                 else {"AccessionNumber": exam.accession_number})
+        found = query_studies(node, local, **match)
         count = sum(study.number_of_instances or 0 for study in found)
         if count == 0:
             continue
@@ -77,7 +80,7 @@ def sync_image_availability(store: WorklistStore, node: PacsNode, local: LocalNo
             updated += 1
         if exam.patient_id and not exam.prior_count:
             priors = [study for study in query_studies(node, local, PatientID=exam.patient_id)
-                      if study.accession_number != exam.accession_number]
+                      if study.study_instance_uid not in (exam.study_instance_uid, found[0].study_instance_uid)]
             store.record_prior_count(exam.accession_number, len(priors))
     return updated
 
