@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from workstation.reporting.microphone import input_device_available
 
 SAMPLE_RATE = 16000
 
@@ -89,3 +92,14 @@ def stop_virtual_microphone(microphone: VirtualMicrophone) -> None:
     except subprocess.TimeoutExpired:
         microphone._server.kill()
         microphone._server.wait(5)
+
+
+@pytest.fixture
+def virtual_microphone(tmp_path_factory, monkeypatch):
+    """A running virtual microphone playing a 440 Hz tone; this process and its children record from it."""
+    microphone = start_virtual_microphone(tmp_path_factory.mktemp("pulse"))
+    for name in ("HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SERVER"):
+        monkeypatch.setenv(name, microphone.environment[name])
+    assert input_device_available()  # PortAudio looks again for devices: the server started after it
+    yield microphone
+    stop_virtual_microphone(microphone)
