@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QWidget
 from workstation.core.commands import CommandRegistry
 from workstation.core.keymap import Keymap
 
-CATEGORY_TITLES = {"viewport": "Image (in MPR/3D: the volume panel)", "layout": "Layout (in MPR: Tab = next plane)",
-                   "view": "MPR and 3D", "mpr": "MPR slab", "volume": "3D", "sync": "Linking",
+CATEGORY_TITLES = {"viewport": "Image", "layout": "Layout", "view": "MPR and 3D", "mpr": "MPR slab", "volume": "3D", "sync": "Linking",
                    "tool": "Mouse tool", "measurement": "Measurements", "help": "Help"}
 
 
@@ -53,7 +52,9 @@ class CheatSheet(QWidget):
         column_width = 360
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(QRectF(20, 10, self.width() - 40, 30), int(Qt.AlignmentFlag.AlignLeft),
-                         "Keyboard shortcuts (Ctrl+K to change them; any key closes this)")
+                         "Keyboard shortcuts (Ctrl+K to change them; any key closes this). In MPR and 3D the image "
+                         "keys act on the volume: arrows scroll the active plane or turn 3D, Tab picks the plane, "
+                         "R/Shift+R turn the oblique planes, 1-9 presets")
         row, column, previous = 0, 0, None
         for category, keys, title in self.lines:
             if category != previous:

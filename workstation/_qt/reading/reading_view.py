@@ -434,7 +434,7 @@ class ReadingView(QWidget):
         self.panel.hide()
 
     def _volume_ready(self, mode: str) -> None:
-        self.session.message = "MPR ready" if mode == MPR else "3D ready: arrows turn it, 1-4 presets, X clipping box"
+        self.session.message = "MPR ready" if mode == MPR else "3D ready: arrows turn it, 1-4 presets, Shift+B clipping box"
         self.setFocus()
         self._update_status()
         self.volume_ready.emit(mode)

@@ -1,0 +1,32 @@
+"""Linked scrolling between stacks in different frames of reference follows a registration when there is one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workstation.viewer.phantoms import phantom_stack
+from workstation.viewer.sync import SyncGroup
+from workstation.viewer.viewport import Viewport
+
+
+def test_registered_prior_follows_the_anatomy_not_the_image_offset():
+    current = Viewport(phantom_stack("current", slices=30, frame_of_reference_uid="1.1"))
+    prior = Viewport(phantom_stack("prior", slices=30, frame_of_reference_uid="2.2", origin=(-100.0, -100.0, 0.0)))
+    group = SyncGroup(viewports=[current, prior])
+    group.set_link_scroll(True, current)
+    current.go_to(10)
+    group.propagate(current)
+    assert prior.slice_index == 10  # offset linking: image numbers
+    # the prior's z = current's z + 50 mm + 10 mm (the patient lay 10 mm further along): 60 mm = 24 slices
+    matrix = np.eye(4)
+    matrix[2, 3] = 10.0
+    group.set_registration("current", "prior", matrix)
+    current.go_to(16)
+    group.propagate(current)
+    # current slice 16 is at z = -50 + 40 = -10; the prior shows z = 0 there: its slice 0
+    assert prior.slice_index == 0
+    prior.go_to(8)  # prior z = 20 -> current z = 10 -> current slice 24
+    group.propagate(prior)
+    assert current.slice_index == 24
+    group.set_registration("current", "prior", None)
+    assert not group.is_registered("current", "prior")
