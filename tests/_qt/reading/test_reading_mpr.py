@@ -208,3 +208,42 @@ def test_apply_layout_hangs_boxes_with_presets_and_opens_the_mpr_plane(view, qtb
     assert view.panel.view.slab == Slab(5.0, SlabMode.AVERAGE)
     problems = view.apply_layout("1x1", [ViewportBox("9.9.9")])
     assert problems and "9.9.9" in problems[0] and view.session.view_mode == STACK
+
+
+def _blocks_volume(first_block_slice: int, frame_of_reference_uid: str):
+    """Air with blocks of different densities at asymmetric places: something a rigid registration can lock on;
+    ``first_block_slice`` moves all of them along the slices (2 mm apart)."""
+    from workstation.volume.volume import Volume
+
+    voxels = np.full((40, 64, 64), -1000, dtype=np.int16)
+    for (k, j, i), value in (((0, 10, 12), 300), ((12, 40, 20), 800), ((20, 20, 45), 1500), ((6, 50, 50), 100)):
+        k += first_block_slice
+        voxels[k: k + 6, j: j + 10, i: i + 8] = value
+    affine = np.diag([2.0, 2.0, 2.0, 1.0])
+    affine[:3, 3] = (-64.0, -64.0, -40.0)
+    return Volume(voxels, affine, frame_of_reference_uid)
+
+
+def test_ctrl_r_registers_a_shifted_prior_and_scrolling_follows_the_anatomy(view, qtbot):
+    from workstation.viewer.image_stack import ImageStack
+
+    current = ImageStack.from_volume(_blocks_volume(8, "1.1"), uid="current")
+    prior = ImageStack.from_volume(_blocks_volume(13, "2.2"), uid="prior")  # the same anatomy 5 slices (10 mm) on
+    prior.is_prior = True
+    view.open_stacks([current, prior])
+    view.session.set_layout("1x2")
+    view.session.viewports[1].show(prior)
+    view.session.notify()
+    left, right = view.session.viewports[:2]
+    _press(qtbot, view, Qt.Key.Key_L)
+    left.go_to(20)
+    view.session.sync.propagate(left)
+    assert right.slice_index == 20  # image offset before the registration
+    with qtbot.waitSignal(view.status_changed, timeout=TIMEOUT_MS, check_params_cb=lambda text: "registered" in text):
+        _press(qtbot, view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    shift = view.session.sync.registrations[("current", "prior")][:3, 3]
+    assert shift == pytest.approx([0.0, 0.0, 10.0], abs=1.0)
+    _press(qtbot, view, Qt.Key.Key_Down)
+    assert left.slice_index == 21 and right.slice_index == 26  # by anatomy, not by image number
+    _press(qtbot, view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # off again
+    assert not view.session.sync.is_registered("current", "prior")

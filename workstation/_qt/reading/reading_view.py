@@ -52,9 +52,11 @@ HangingPlanner = Callable[[list[ImageStack]], "tuple[str, list[ViewportBox]] | N
 
 
 class ReadingView(QWidget):
-    """``volume_ready`` carries the mode (MPR or 3D) once the volume panel shows it."""
+    """``volume_ready`` carries the mode (MPR or 3D) once the volume panel shows it; ``status_changed`` the
+    status line's text."""
 
     volume_ready = Signal(str)
+    status_changed = Signal(str)  # the status line's new text
 
     def __init__(self, archive=None, parent: QWidget | None = None, layout: str = "1x1") -> None:
         super().__init__(parent)
@@ -316,7 +318,10 @@ class ReadingView(QWidget):
         if self.problems:
             more = f" (and {len(self.problems) - 1} more problems, see the log)" if len(self.problems) > 1 else ""
             parts.append(self.problems[0] + more)
-        self.status.setText("   |   ".join(parts) or "Press ? for the keyboard shortcuts.")
+        text = "   |   ".join(parts) or "Press ? for the keyboard shortcuts."
+        if text != self.status.text():
+            self.status.setText(text)
+            self.status_changed.emit(text)
 
     def _show_in_active(self, stack_index: int) -> None:
         self.session.show_in_active(stack_index)
