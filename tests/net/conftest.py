@@ -90,13 +90,25 @@ def make_server_certificate(folder: Path, ca: tuple[Path, Path], name: str) -> t
 
 
 @pytest.fixture(scope="session")
-def tls_pacs(tmp_path_factory: pytest.TempPathFactory, prior_files: list[Path], storage_port: int) -> Iterator[OrthancServer]:
-    """A second Orthanc that speaks DICOM TLS only, with a certificate signed by its own CA."""
+def tls_storage_port() -> int:
+    """The port of our TLS-only storage SCP, known to the TLS Orthanc as modality WORKSTATION (UseDicomTls)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def tls_pacs(tmp_path_factory: pytest.TempPathFactory, prior_files: list[Path],
+             tls_storage_port: int) -> Iterator[OrthancServer]:
+    """A second Orthanc that speaks DICOM TLS only, with a certificate signed by its own CA (in ``pki/``,
+    which also holds ``workstation.crt``/``.key``, the certificate our TLS storage SCP presents)."""
     folder = tmp_path_factory.mktemp("orthanc-tls")
     ca = make_certificate_authority(folder / "pki", "pacs")
     certificate, key = make_server_certificate(folder / "pki", ca, "orthanc")
-    server = start_orthanc(folder, storage_port,
-                           tls=OrthancTls(certificate=certificate, private_key=key, trusted_certificates=ca[0]))
+    make_server_certificate(folder / "pki", ca, "workstation")
+    server = OrthancServer(
+        folder=folder, tls=OrthancTls(certificate=certificate, private_key=key, trusted_certificates=ca[0]),
+        modalities={"workstation": {"AET": "WORKSTATION", "Host": "127.0.0.1", "Port": tls_storage_port,
+                                    "UseDicomTls": True}},
+    ).start()
     try:
         server.upload(prior_files[:6])
         yield server

@@ -58,7 +58,7 @@ class OrthancServer:
     aet: str = "ORTHANC"
     dicom_port: int = 0
     http_port: int = 0
-    modalities: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    modalities: dict[str, tuple[str, str, int] | dict] = field(default_factory=dict)
     check_called_aet: bool = False
     tls: OrthancTls | None = None
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
@@ -109,7 +109,9 @@ class OrthancServer:
             "DicomAlwaysAllowFindWorklist": True,
             "DicomAlwaysAllowGet": True,
             "DicomAlwaysAllowMove": True,
-            "DicomModalities": {name: list(entry) for name, entry in self.modalities.items()},
+            "DicomModalities": {
+                name: entry if isinstance(entry, dict) else list(entry) for name, entry in self.modalities.items()
+            },
             "DicomScpTimeout": 30,
             "StorageCompression": False,
             "Plugins": plugins,

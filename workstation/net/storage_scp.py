@@ -7,6 +7,7 @@ that came over the wire; running C-MOVE transfers that expect it are told, for t
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 
 from pynetdicom import AE, AllStoragePresentationContexts, evt
@@ -29,7 +30,7 @@ class StorageSCP:
         self.archive = archive
         self.local = local
         self.host = host
-        self._server = None
+        self._servers: list = []
         self._transfers: list[Transfer] = []
         self._lock = threading.Lock()
         self.received_unexpected = 0
@@ -40,24 +41,42 @@ class StorageSCP:
         for context in AllStoragePresentationContexts:
             ae.add_supported_context(context.abstract_syntax, UNCOMPRESSED + COMPRESSED)
         ae.add_supported_context(Verification)
-        try:
-            self._server = ae.start_server(
-                (self.host, self.local.storage_port), block=False,
-                evt_handlers=[(evt.EVT_C_STORE, self._handle_store),
-                              (evt.EVT_ESTABLISHED, lambda event: poll_faster(event.assoc))],
-            )
-        except OSError as error:
-            log.error("storage SCP cannot listen on port %d: %s", self.local.storage_port, error)
-            raise PacsError(
-                f"Cannot receive C-MOVE transfers: port {self.local.storage_port} is in use or not allowed "
-                f"({error.strerror or error}). Choose another storage port in the PACS settings."
-            ) from error
-        log.info("storage SCP %s listening on port %d", self.local.aet, self.local.storage_port)
+        handlers = [(evt.EVT_C_STORE, self._handle_store), (evt.EVT_ESTABLISHED, lambda event: poll_faster(event.assoc))]
+        self._servers.append(self._listen(ae, self.local.storage_port, None, handlers))
+        if self.local.tls_storage_port:
+            try:
+                self._servers.append(self._listen(ae, self.local.tls_storage_port, self._tls_context(), handlers))
+            except PacsError:
+                self.stop()
+                raise
         return self
 
+    def _listen(self, ae: AE, port: int, tls: ssl.SSLContext | None, handlers: list) -> object:
+        try:
+            server = ae.start_server((self.host, port), block=False, ssl_context=tls, evt_handlers=handlers)
+        except OSError as error:
+            log.error("storage SCP cannot listen on port %d: %s", port, error)
+            raise PacsError(
+                f"Cannot receive C-MOVE transfers: port {port} is in use or not allowed "
+                f"({error.strerror or error}). Choose another storage port in the PACS settings."
+            ) from error
+        log.info("storage SCP %s listening on port %d%s", self.local.aet, port, " (TLS)" if tls else "")
+        return server
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=self.local.tls_ca_certificate or None)
+            context.load_cert_chain(self.local.tls_certificate, self.local.tls_private_key)
+        except (OSError, ssl.SSLError) as error:
+            log.error("storage SCP TLS setup failed: %s", error)
+            raise PacsError(f"Cannot start the TLS storage port: {error}. Check this workstation's certificate "
+                            "and key in the PACS settings.") from error
+        context.verify_mode = ssl.CERT_REQUIRED if self.local.tls_ca_certificate else ssl.CERT_NONE
+        return context
+
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
+        servers, self._servers = self._servers, []
+        for server in servers:
             server.shutdown()
 
     def __enter__(self) -> "StorageSCP":

@@ -72,15 +72,26 @@ class PacsNode:
 
 @dataclass(frozen=True)
 class LocalNode:
-    """The workstation's own AE title and the port its storage SCP listens on for C-MOVE."""
+    """The workstation's own AE title and the ports its storage SCP listens on for C-MOVE.
+
+    ``tls_storage_port`` (0 = off) is a second, TLS-only listener for PACS nodes that send over DICOM
+    TLS, with this workstation's certificate and key; with ``tls_ca_certificate`` set, only PACS
+    presenting a certificate signed by that CA may connect.
+    """
 
     aet: str = "WORKSTATION"
     storage_port: int = 11112
     maximum_pdu_size: int = 1_048_576
+    tls_storage_port: int = 0
+    tls_certificate: str = ""
+    tls_private_key: str = ""
+    tls_ca_certificate: str = ""
 
     def __post_init__(self) -> None:
         if not _AE_TITLE.match(self.aet):
             raise PacsSettingsError(f"The workstation's AE title {self.aet!r} must be 1-16 printable characters")
+        if self.tls_storage_port and not (self.tls_certificate and self.tls_private_key):
+            raise PacsSettingsError("The TLS storage port needs this workstation's certificate and private key")
 
 
 @dataclass(frozen=True)
