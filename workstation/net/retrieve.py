@@ -83,8 +83,8 @@ def _fetch_whole_study(node: PacsNode, local: LocalNode, archive: InstanceArchiv
                        transfer: Transfer, storage_scp: StorageSCP | None) -> StudySummary | None:
     """First retrieve of a study (nothing of it here yet): one study-level request, no instance listing.
 
-    The study-level query runs beside the transfer (it only feeds the progress total and the final
-    check). Returns None, having fetched nothing, when the PACS does not say which SOP classes the study
+    The study-level query (instance count for progress and the final check) runs beside a WADO-RS
+    stream; C-GET and C-MOVE wait for it, C-GET because it must offer the study's SOP classes. Returns None, having fetched nothing, when the PACS does not say which SOP classes the study
     holds, since C-GET must offer them: the caller then lists the instances instead.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="study-summary") as pool:
