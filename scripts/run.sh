@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# `make run`: prepares the embedded default (demo studies in the local archive) and opens the workstation.
+# `make run`: prepares the embedded default (demo studies in the local archive and a loopback demo PACS
+# seeded with them) and opens the workstation; the demo PACS stops when the workstation closes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/workstation demo-data --import
-exec .venv/bin/workstation open
+# Without Orthanc installed this prints why and the workstation still opens on the local archive.
+if .venv/bin/workstation pacs start-demo; then
+  trap '.venv/bin/workstation pacs stop-demo >/dev/null' EXIT
+fi
+.venv/bin/workstation open
