@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 
 import pydicom
 import pytest
@@ -151,3 +152,24 @@ def test_dicomweb_stream_cut_mid_study_keeps_whole_instances(tmp_path, local, ar
     finally:
         server.shutdown()
     assert_every_file_complete(archive, header.SeriesInstanceUID, 2)
+
+
+def test_slow_dicomweb_server_beyond_the_timeout(local):
+    class SilentServer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            time.sleep(3)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SilentServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        node = PacsNode(name="slow-web", dicomweb_url=f"http://127.0.0.1:{server.server_port}/dicom-web",
+                        retrieve_method="web", network_timeout=1)
+        started = time.monotonic()
+        with pytest.raises(PacsError, match="did not answer the study query in time"):
+            query_studies(node, local)
+        assert time.monotonic() - started < 2.5
+    finally:
+        server.shutdown()
