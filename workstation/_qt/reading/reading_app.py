@@ -1,0 +1,96 @@
+"""``workstation open PATH | --study UID``: the main window straight on the reading screen.
+
+With ``screenshot`` the window is saved as PNG (MPR and 3D views included) once the first full render is
+done: every visible viewport shows its image and, with ``mpr``, the MPR views are drawn; then it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from workstation._qt.app import application
+from workstation._qt.main_window import MainWindow
+from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.reading.screenshot import grab_with_views
+from workstation.archive import Archive
+from workstation.core.errors import WorkstationError
+from workstation.viewer.layout import parse_layout
+from workstation.viewer.reading_session import MPR
+
+log = logging.getLogger(__name__)
+
+SETTLE_POLL_MS = 20
+SCREENSHOT_DEADLINE_MS = 60_000
+
+
+def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None = None, layout: str = "1x1",
+                mpr: bool = False, screenshot: str | None = None) -> int:
+    """Open files/folders or an archived study (with its prior) for reading; returns the exit status."""
+    parse_layout(layout)  # a bad layout is a usage error before any window opens
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise WorkstationError(f"Nothing to open at {', '.join(missing)}: check the path.")
+    app = application()
+    archive = Archive.open_default()
+    try:
+        if study_instance_uid is not None:
+            archive.study(study_instance_uid)  # an unknown UID is reported before the window opens
+        window = MainWindow(archive)
+        reading = ReadingView(archive, layout=layout)
+        window.install_reading_screen(reading)
+        window.pages.setCurrentWidget(reading)
+        window.show()
+        if mpr:
+            _open_mpr_once_loaded(reading)
+        if screenshot:
+            _save_screenshot_when_rendered(window, reading, Path(screenshot), mpr, app)
+        if study_instance_uid is not None:
+            window.open_study(study_instance_uid)
+        else:
+            reading.open_paths(paths)
+        reading.setFocus()
+        return app.exec()
+    finally:
+        archive.close()
+
+
+def _open_mpr_once_loaded(reading: ReadingView) -> None:
+    def loaded(*_: object) -> None:
+        reading.loader.stacks_ready.disconnect(loaded)
+        QTimer.singleShot(0, lambda: reading.run_command("view.mpr"))
+
+    reading.loader.stacks_ready.connect(loaded)
+
+
+def _save_screenshot_when_rendered(window: MainWindow, reading: ReadingView, path: Path, mpr: bool, app) -> None:
+    started = QTimer(window)
+    waited = [0]
+
+    def check() -> None:
+        waited[0] += SETTLE_POLL_MS
+        rendered = reading.is_settled() and (not mpr or reading.session.view_mode == MPR)
+        failed = mpr and reading.panel.mode is None and reading.session.display_sets and reading.is_settled()
+        if not (rendered or failed or waited[0] >= SCREENSHOT_DEADLINE_MS):
+            return
+        started.stop()
+        if not rendered:
+            log.warning("screenshot taken before the first full render (%s)", reading.status.text())
+        app.processEvents()
+        if not grab_with_views(window).save(str(path), "PNG"):
+            log.error("could not save the screenshot to %s", path)
+            print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
+                  file=sys.stderr)
+            app.exit(1)
+            return
+        print(f"saved screenshot to {path}")
+        if not rendered:
+            print(f"workstation: the images were not all shown: {reading.status.text()}", file=sys.stderr)
+        app.exit(0 if rendered else 1)
+
+    started.timeout.connect(check)
+    started.start(SETTLE_POLL_MS)
