@@ -14,6 +14,7 @@ from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.worklist.dock import install_worklist
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def run_application(screenshot: str | None = None) -> int:
         raise
     try:
         window = build_main_window(archive)
+        install_worklist(window)  # the RIS worklist dock (workstation/_qt/worklist/)
         window.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)

@@ -1,0 +1,1 @@
+"""The worklist panel docked beside the images (a view over workstation.worklist)."""

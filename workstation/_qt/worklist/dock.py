@@ -1,0 +1,154 @@
+"""Putting the worklist into the main window: a dock beside the images, its commands and keys, opening an
+exam in the reading screen (locked, or read-only), releasing it when the reader leaves it or the window
+closes, and the embedded worklist service (HL7 listener, pollers, RIS sender) a standalone station runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from workstation._qt.worklist.panel import WorklistPanel
+from workstation.core.errors import WorkstationError
+from workstation.core.keymap import Keymap, KeymapError
+from workstation.worklist.config import WorklistConfig, load_worklist_config
+from workstation.worklist.exam import Exam, ReadingStatus
+from workstation.worklist.filters import load_filter
+from workstation.worklist.patient_context import open_patient_record
+from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.ris_outbox import RisOutbox
+from workstation.worklist.service import WorklistService
+from workstation.worklist.store import WorklistStore
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("worklist.toggle", "Show/hide the worklist"),
+    ("worklist.open_next", "Open the next exam on the worklist"),
+    ("worklist.open_selected", "Open the exam selected in the worklist"),
+    ("worklist.close_exam", "Close the exam (release its lock)"),
+    ("worklist.patient_record", "Open the patient's record in the EHR"),
+)
+
+
+class WorklistDock(QObject):
+    """Owns the panel, the reading session and the embedded service for one main window."""
+
+    def __init__(self, window: QMainWindow, store: WorklistStore, config: WorklistConfig,
+                 prefetch: Callable[[Exam], None] | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = store
+        self.config = config
+        self.prefetch = prefetch
+        self.service = WorklistService(config, store, on_change=None)
+        self.outbox = self.service.outbox
+        self.session = ReadingSession(store, config.reader(), config.lease_seconds, self._status_changed)
+        self.panel = WorklistPanel(self.session, load_filter(), self.service.problems)
+        self.dock = QDockWidget("Worklist", window)
+        self.dock.setObjectName("worklist-dock")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.actions: dict[str, QAction] = {}
+        self._add_commands()
+        self.panel.study_requested.connect(self._show_study)
+        self.panel.message.connect(self._status_message)
+        self.panel.stat_announced.connect(self._status_message)
+        pages = getattr(window, "pages", None)
+        if pages is not None:
+            pages.currentChanged.connect(self._page_changed)
+        window.installEventFilter(self)
+
+    def start(self) -> "WorklistDock":
+        """Start what this station runs itself (listener when a port is set, pollers, RIS sender)."""
+        try:
+            self.service.start(listen=bool(self.config.hl7_port))
+        except WorkstationError as error:
+            log.error("embedded worklist service: %s", error)
+            self._status_message(str(error))
+        self.panel.refresh()
+        return self
+
+    def _add_commands(self) -> None:
+        try:
+            keymap = Keymap.load()
+        except KeymapError as error:
+            log.error("keymap unreadable, worklist keys off: %s", error)
+            keymap = Keymap({})
+        handlers = {
+            "worklist.toggle": lambda: self.dock.setVisible(not self.dock.isVisible()),
+            "worklist.open_next": self.panel.open_next,
+            "worklist.open_selected": self.panel.open_selected,
+            "worklist.close_exam": self.panel.close_current,
+            "worklist.patient_record": self.open_patient_record,
+        }
+        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
+        for command_id, title in COMMANDS:
+            action = QAction(title, self.window)
+            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(handlers[command_id])
+            self.window.addAction(action)
+            self.actions[command_id] = action
+            if registry is not None and command_id not in registry:
+                registry.register(command_id, title, handlers[command_id])
+
+    def _show_study(self, study_instance_uid: str, accession: str, read_only: bool) -> None:
+        self.window.open_study(study_instance_uid)
+        self._status_message(f"Exam {accession}" + (" (read-only)" if read_only else "") + " opened.")
+        if self.prefetch is not None:
+            following = self.session.following(accession)
+            if following is not None and following.study_instance_uid:
+                self.prefetch(following)
+
+    def _status_changed(self, exam: Exam, status: ReadingStatus) -> None:
+        if self.config.ris_port:
+            self.outbox.report_status_changed(exam.accession_number, status)
+
+    def open_patient_record(self) -> None:
+        accession = self.panel.current_accession or self.panel.selected_accession()
+        if not accession:
+            self._status_message("Select an exam first to open the patient's record.")
+            return
+        try:
+            open_patient_record(self.config.ehr_template, self.store.exam(accession))
+        except WorkstationError as error:
+            self._status_message(str(error))
+
+    def _page_changed(self, _index: int) -> None:
+        if self.window.pages.currentWidget() is not getattr(self.window, "reading_screen", None):
+            self.panel.close_current()
+
+    def _status_message(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 15_000)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        try:
+            self.panel.shutdown()
+        except WorkstationError as error:
+            log.error("locks not released at close (they expire by themselves): %s", error)
+        self.service.stop()
+        self.store.close()
+
+
+def install_worklist(window: QMainWindow, config: WorklistConfig | None = None,
+                     prefetch: Callable[[Exam], None] | None = None) -> WorklistDock | None:
+    """Dock the worklist into ``window``; None (and a status message) when its store cannot be opened."""
+    try:
+        config = config or load_worklist_config()
+        store = WorklistStore(config.store_location())
+    except WorkstationError as error:
+        log.error("worklist not available: %s", error)
+        window.statusBar().showMessage(f"The worklist is not available: {error}")
+        return None
+    return WorklistDock(window, store, config, prefetch).start()

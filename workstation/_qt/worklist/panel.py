@@ -1,0 +1,262 @@
+"""The worklist panel: counts per status, filters saved per user, the exam table (STAT rows highlighted),
+a banner while a source or the store is away, and a notice for new STAT orders that never takes the
+keyboard focus from the reading in progress.
+
+Store calls run on a worker (BackgroundTasks): with a shared PostgreSQL they can take a moment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
+)
+
+from workstation._qt.background import BackgroundTasks
+from workstation._qt.worklist.table_model import ACCESSION_ROLE, WorklistTableModel
+from workstation.worklist.columns import COLUMN_TITLES, counts_text, patient_text
+from workstation.worklist.exam import Exam, Priority, ReadingStatus
+from workstation.worklist.filters import DEFAULT_STATUSES, WorklistFilter, save_filter
+from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.store import LockResult
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 5000
+
+
+class WorklistPanel(QWidget):
+    """``study_requested(study_uid, accession, read_only)`` asks the window to show an exam's images;
+    ``stat_announced(text)`` and ``message(text)`` are for the status bar."""
+
+    study_requested = Signal(str, str, bool)
+    stat_announced = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, session: ReadingSession, worklist_filter: WorklistFilter | None = None,
+                 problems: Callable[[], dict[str, str]] | None = None, refresh_ms: int = REFRESH_MS,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.filter = worklist_filter or WorklistFilter()
+        self.problems = problems or dict
+        self.tasks = BackgroundTasks(self, max_threads=1)
+        self.current_accession = ""
+        self.all_exams: list[Exam] = []
+        self._known_stat: set[str] | None = None
+        self._store_problem = ""
+
+        self.counts = QLabel()
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #b36b00; color: white; padding: 4px")
+        self.banner.hide()
+        self.announcement = QLabel()
+        self.announcement.setStyleSheet("background: #8b1a1a; color: white; font-weight: bold; padding: 4px")
+        self.announcement.hide()
+        self.modality_filter = QLineEdit(", ".join(self.filter.modalities))
+        self.modality_filter.setPlaceholderText("Modality (CT, MR…)")
+        self.search = QLineEdit(self.filter.search)
+        self.search.setPlaceholderText("Search patient, ID, accession")
+        self.mine = QCheckBox("Mine")
+        self.mine.setChecked(self.filter.mine_only)
+        self.finished = QCheckBox("Finished")
+        self.finished.setChecked(ReadingStatus.FINAL.value in self.filter.statuses)
+        for widget in (self.modality_filter, self.search, self.mine, self.finished):
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.modality_filter.editingFinished.connect(self._filters_changed)
+        self.search.textChanged.connect(self._filters_changed)
+        self.mine.toggled.connect(self._filters_changed)
+        self.finished.toggled.connect(self._filters_changed)
+
+        self.model = WorklistTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if self.filter.sort_column in COLUMN_TITLES:
+            order = Qt.SortOrder.DescendingOrder if self.filter.sort_descending else Qt.SortOrder.AscendingOrder
+            self.table.sortByColumn(COLUMN_TITLES.index(self.filter.sort_column), order)
+        else:
+            self.proxy.sort(-1)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.activated.connect(lambda _index: self.open_selected())
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.modality_filter)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.mine)
+        filters.addWidget(self.finished)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.announcement)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.start(refresh_ms)
+        self.lease_timer = QTimer(self)
+        self.lease_timer.timeout.connect(self._renew_leases)
+        self.lease_timer.start(max(1000, int(session.lease_seconds * 1000 / 3)))
+
+    # --- showing the list ---
+    def refresh(self) -> None:
+        store = self.session.store
+        self.tasks.submit(lambda: (store.exams(), store.counts_by_status()), self._show,
+                          self._store_failed, "Reading the worklist")
+
+    def _show(self, result: tuple[list[Exam], dict[ReadingStatus, int]]) -> None:
+        exams, counts = result
+        self._store_problem = ""
+        self.all_exams = exams
+        self.counts.setText(counts_text(counts))
+        self._announce_new_stat(exams)
+        self._apply_filter()
+        self._show_problems()
+
+    def _store_failed(self, message: str) -> None:
+        self._store_problem = message
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        problems = [f"{source}: {text}" for source, text in self.problems().items()]
+        if self._store_problem:
+            problems.insert(0, self._store_problem)
+        self.banner.setText("\n".join(problems))
+        self.banner.setVisible(bool(problems))
+
+    def _apply_filter(self) -> None:
+        selected = self.selected_accession()
+        self.model.set_exams(self.filter.apply(self.all_exams, self.session.user))
+        if selected:
+            self.select(selected)
+
+    def _announce_new_stat(self, exams: list[Exam]) -> None:
+        stat = {exam.accession_number: exam for exam in exams
+                if exam.priority == Priority.STAT and exam.status != ReadingStatus.FINAL}
+        if self._known_stat is None:
+            self._known_stat = set(stat)
+            return
+        new = [stat[accession] for accession in stat if accession not in self._known_stat]
+        self._known_stat = set(stat)
+        if not new:
+            return
+        text = "New STAT: " + "; ".join(
+            f"{exam.procedure or exam.modality} — {patient_text(exam)}" + (" (ED)" if exam.emergency else "")
+            for exam in new
+        )
+        self.announcement.setText(text)
+        self.announcement.show()
+        QApplication.beep()
+        log.info("new STAT orders announced: %d", len(new))
+        self.stat_announced.emit(text)
+
+    def _filters_changed(self) -> None:
+        self.filter.modalities = [part.strip().upper() for part in self.modality_filter.text().split(",") if part.strip()]
+        self.filter.search = self.search.text().strip()
+        self.filter.mine_only = self.mine.isChecked()
+        statuses = list(DEFAULT_STATUSES) + ([ReadingStatus.FINAL.value] if self.finished.isChecked() else [])
+        self.filter.statuses = statuses
+        self._save_filter()
+        self._apply_filter()
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        self.filter.sort_column = COLUMN_TITLES[column] if 0 <= column < len(COLUMN_TITLES) else ""
+        self.filter.sort_descending = order == Qt.SortOrder.DescendingOrder
+        self._save_filter()
+
+    def _save_filter(self) -> None:
+        try:
+            save_filter(self.filter)
+        except OSError as error:
+            log.error("worklist filters not saved: %s", error)
+            self.message.emit(f"Your worklist filters could not be saved ({error.strerror or error}).")
+
+    # --- selection and opening ---
+    def selected_accession(self) -> str:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ACCESSION_ROLE) if rows else ""
+
+    def select(self, accession: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data(ACCESSION_ROLE) == accession:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def open_selected(self) -> None:
+        accession = self.selected_accession()
+        if accession:
+            self._open(lambda: self.session.open(accession))
+
+    def open_next(self) -> None:
+        """Lock and open the highest-priority unlocked exam (the "open next" key)."""
+        self._open(lambda: self.session.open_next(skip=frozenset({self.current_accession})))
+
+    def close_current(self) -> None:
+        """Release the exam on screen (its lock goes back to the worklist)."""
+        accession, self.current_accession = self.current_accession, ""
+        if accession:
+            self.tasks.submit(lambda: self.session.close(accession), lambda _r: self.refresh(),
+                              self.message.emit, "Closing the exam")
+
+    def _open(self, work: Callable[[], LockResult | None]) -> None:
+        previous = self.current_accession
+
+        def open_and_release() -> LockResult | None:
+            result = work()
+            if result is not None and previous and previous != result.exam.accession_number:
+                self.session.close(previous)
+            return result
+
+        self.tasks.submit(open_and_release, self._opened, self.message.emit, "Opening the exam")
+
+    def _opened(self, result: LockResult | None) -> None:
+        if result is None:
+            self.message.emit("Nothing left to read: every exam with images is read or locked by someone else.")
+            self.refresh()
+            return
+        exam = result.exam
+        self.current_accession = exam.accession_number if result.acquired else ""
+        if exam.priority == Priority.STAT:
+            self.announcement.hide()
+        self.refresh()
+        self.select(exam.accession_number)
+        if not result.acquired:
+            who = f"locked by {exam.locked_by}" if exam.is_locked() else exam.status.label
+            self.message.emit(f"Exam {exam.accession_number} is {who}: opened read-only.")
+        if not exam.study_instance_uid:
+            self.message.emit(f"Exam {exam.accession_number} has no images on the PACS yet.")
+            return
+        self.study_requested.emit(exam.study_instance_uid, exam.accession_number, not result.acquired)
+
+    def _renew_leases(self) -> None:
+        if self.session.open_exams:
+            self.tasks.submit(self.session.renew, self._leases_renewed, self.message.emit, "Renewing exam locks")
+
+    def _leases_renewed(self, lost: list[str]) -> None:
+        for accession in lost:
+            if accession == self.current_accession:
+                self.current_accession = ""
+            self.message.emit(f"Your lock on exam {accession} ran out and another reader has it; it is read-only now.")
+
+    def shutdown(self) -> None:
+        """Stop the timers and release every lock this window holds (the window is closing)."""
+        self.refresh_timer.stop()
+        self.lease_timer.stop()
+        self.tasks.wait_until_idle()
+        self.session.close_all()
