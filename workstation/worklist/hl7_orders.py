@@ -53,13 +53,19 @@ def field(message: hl7.Message, segment: str, number: int, component: int = 1, r
 
 
 def hl7_time(text: str) -> float:
-    """HL7 TS (YYYYMMDD[HHMM[SS]]) read as UTC seconds; 0 when empty or unreadable."""
-    digits = "".join(ch for ch in text.split("+")[0].split("-")[0].split(".")[0] if ch.isdigit())
-    if len(digits) < 8:
+    """HL7 TS (YYYYMMDD[HHMM[SS]][+/-ZZZZ]) as UTC seconds (no offset: taken as UTC); 0 when unreadable."""
+    text = text.strip()
+    offset = 0
+    for sign in ("+", "-"):
+        if sign in text[8:]:
+            text, zone = text[:8] + text[8:].split(sign)[0], text[8:].split(sign)[1]
+            if len(zone) == 4 and zone.isdigit():
+                offset = (int(zone[:2]) * 3600 + int(zone[2:]) * 60) * (1 if sign == "+" else -1)
+    digits = text.split(".")[0]
+    if len(digits) < 8 or not digits.isdigit():
         return 0.0
-    digits = digits[:14].ljust(14, "0")
     try:
-        return float(calendar.timegm(time.strptime(digits, "%Y%m%d%H%M%S")))
+        return float(calendar.timegm(time.strptime(digits[:14].ljust(14, "0"), "%Y%m%d%H%M%S"))) - offset
     except ValueError:
         return 0.0
 

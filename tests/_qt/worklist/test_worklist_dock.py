@@ -149,3 +149,40 @@ def test_a_failing_source_shows_a_banner_that_goes_when_it_recovers(worklist, qt
     problems.clear()
     worklist.panel.refresh()
     qtbot.waitUntil(lambda: not worklist.panel.banner.isVisible(), timeout=TIMEOUT_MS)
+
+
+def test_status_changes_from_the_reading_screen_are_recorded_and_queued_for_the_ris(main_window, workstation_home, qtbot):
+    from tests.worklist.conftest import FakeRis
+
+    ris = FakeRis().start()
+    try:
+        config = WorklistConfig(user="alice", ris_port=ris.port)
+        with WorklistStore(config.store_location()) as seed_store:
+            seed_from_archive(seed_store, main_window.archive)
+        dock = install_worklist(main_window, config)
+        assert main_window.worklist_dock is dock
+        dock.actions["worklist.open_next"].trigger()
+        qtbot.waitUntil(lambda: dock.panel.current_accession == "DEMOA0102", timeout=TIMEOUT_MS)
+        assert dock.set_status(ReadingStatus.DICTATED).status == ReadingStatus.DICTATED
+        assert dock.store.transitions("DEMOA0102")[-1].user == "alice"
+        qtbot.waitUntil(lambda: len(ris.received) == 2, timeout=TIMEOUT_MS)
+        assert [text.split("\r")[2].split("|")[25] for text in ris.received] == ["I", "R"]
+        dock.shutdown()
+    finally:
+        ris.stop()
+
+
+def test_the_store_going_away_shows_a_banner(worklist, qtbot, monkeypatch):
+    from workstation.worklist.errors import StoreUnavailable
+
+    def unavailable(*_args, **_kwargs):
+        raise StoreUnavailable("The shared worklist (PostgreSQL db:5432/worklist) cannot be reached.")
+
+    monkeypatch.setattr(worklist.store, "exams", unavailable)
+    worklist.panel.refresh()
+    qtbot.waitUntil(lambda: worklist.panel.banner.isVisible(), timeout=TIMEOUT_MS)
+    assert "cannot be reached" in worklist.panel.banner.text()
+    assert worklist.panel.model.rowCount() == 3  # the last known list stays
+    monkeypatch.undo()
+    worklist.panel.refresh()
+    qtbot.waitUntil(lambda: not worklist.panel.banner.isVisible(), timeout=TIMEOUT_MS)

@@ -15,6 +15,7 @@ from workstation._qt.worklist.panel import WorklistPanel
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
 from workstation.worklist.config import WorklistConfig, load_worklist_config
+from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Exam, ReadingStatus
 from workstation.worklist.filters import load_filter
 from workstation.worklist.patient_context import open_patient_record
@@ -110,6 +111,15 @@ class WorklistDock(QObject):
         if self.config.ris_port:
             self.outbox.report_status_changed(exam.accession_number, status)
 
+    def set_status(self, status: ReadingStatus) -> Exam:
+        """Move the exam on screen on (dictated, preliminary, final): recorded in the store with the
+        reader's name, and queued for the RIS. The reporting screen calls this."""
+        if not self.panel.current_accession:
+            raise WorklistError("No exam is open with a lock; open it from the worklist first.")
+        exam = self.session.set_status(self.panel.current_accession, status)
+        self.panel.refresh()
+        return exam
+
     def open_patient_record(self) -> None:
         accession = self.panel.current_accession or self.panel.selected_accession()
         if not accession:
@@ -143,7 +153,9 @@ class WorklistDock(QObject):
 
 def install_worklist(window: QMainWindow, config: WorklistConfig | None = None,
                      prefetch: Callable[[Exam], None] | None = None) -> WorklistDock | None:
-    """Dock the worklist into ``window``; None (and a status message) when its store cannot be opened."""
+    """Dock the worklist into ``window`` (then ``window.worklist_dock``); None (and a status message) when
+    its store cannot be opened. ``prefetch(exam)`` is called with the exam "open next" would pick next, to
+    fetch its images and priors, e.g. ``lambda exam: pacs.open_study(node, exam.study_instance_uid)``."""
     try:
         config = config or load_worklist_config()
         store = WorklistStore(config.store_location())
@@ -151,4 +163,6 @@ def install_worklist(window: QMainWindow, config: WorklistConfig | None = None,
         log.error("worklist not available: %s", error)
         window.statusBar().showMessage(f"The worklist is not available: {error}")
         return None
-    return WorklistDock(window, store, config, prefetch).start()
+    dock = WorklistDock(window, store, config, prefetch).start()
+    window.worklist_dock = dock  # how other screens (reporting) reach the worklist of this window
+    return dock
