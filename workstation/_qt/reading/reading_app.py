@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from workstation._qt.app import application
 from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.reading.screen_placement import ScreenPlacement
 from workstation._qt.reading.screenshot import grab_with_views
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
@@ -42,15 +44,17 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
             archive.study(study_instance_uid)  # an unknown UID is reported before the window opens
         window = MainWindow(archive)
         reading = ReadingView(archive, layout=layout)
-        window.install_reading_screen(reading)
-        window.pages.setCurrentWidget(reading)
-        window.show()
+        placement = ScreenPlacement(window, reading)
+        if placement.image_window is None:
+            window.pages.setCurrentWidget(reading)
+        placement.show()
+        shown = placement.image_window or window
         if mpr:
             _open_mpr_once_loaded(reading)
         if screenshot:
-            _save_screenshot_when_rendered(window, reading, Path(screenshot), mpr, app)
+            _save_screenshot_when_rendered(shown, reading, Path(screenshot), mpr, app)
         if study_instance_uid is not None:
-            window.open_study(study_instance_uid)
+            reading.open_study(study_instance_uid)
         else:
             reading.open_paths(paths)
         reading.setFocus()
@@ -67,7 +71,7 @@ def _open_mpr_once_loaded(reading: ReadingView) -> None:
     reading.loader.stacks_ready.connect(loaded)
 
 
-def _save_screenshot_when_rendered(window: MainWindow, reading: ReadingView, path: Path, mpr: bool, app) -> None:
+def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: Path, mpr: bool, app) -> None:
     started = QTimer(window)
     waited = [0]
 
