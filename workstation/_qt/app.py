@@ -13,6 +13,7 @@ from workstation import __version__
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation._qt.main_window import MainWindow
+from workstation._qt.hanging.controller import HangingController
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.worklist.dock import install_worklist
 
@@ -31,7 +32,9 @@ def application() -> QApplication:
 def build_main_window(archive: Archive) -> MainWindow:
     """The main window with every screen plugged in (also what the self-test opens)."""
     window = MainWindow(archive)
-    window.install_reading_screen(ReadingView(archive))
+    reading = ReadingView(archive)
+    HangingController(reading, archive)  # each opened exam is hung by its best hanging protocol
+    window.install_reading_screen(reading)
     return window
 
 

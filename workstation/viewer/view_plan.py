@@ -32,7 +32,8 @@ class ViewportBox:
     """One box of a hanging: which display set (series UID, optionally its study) and how to show it.
 
     ``window_preset`` is a preset name from resources/presets (e.g. "Lung"), matched case-insensitively;
-    ``slab`` applies to MPR boxes.
+    ``slab`` applies to MPR boxes. A box without a series stays empty and shows ``expected`` (what the
+    hanging protocol looked for and why nothing matched).
     """
 
     series_instance_uid: str
@@ -40,6 +41,7 @@ class ViewportBox:
     view: ViewType = ViewType.STACK
     window_preset: str = ""
     slab: Slab | None = None
+    expected: str = ""
 
 
 def find_stack(stacks: list[ImageStack], box: ViewportBox) -> ImageStack | None:

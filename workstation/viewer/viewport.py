@@ -42,11 +42,13 @@ class Viewport:
     flip_vertical: bool = False
     overlays_visible: bool = True
     cine: Cine = field(default_factory=Cine)
+    expected: str = ""  # shown while empty: what a hanging protocol wanted here
 
     # --- what is shown ---
     def show(self, stack: ImageStack | None, slice_index: int = 0) -> None:
         """Put a stack in this viewport, at its first image (or ``slice_index``), with its default window."""
         self.stack = stack
+        self.expected = ""
         self.reset()
         self.cine.playing = False
         self.slice_index = 0

@@ -369,6 +369,10 @@ class ReadingView(QWidget):
         volume_box: tuple[int, ViewportBox, ImageStack] | None = None
         for index, box in enumerate(boxes[: len(self.session.layout)]):
             viewport = self.session.viewports[index]
+            if not box.series_instance_uid:  # nothing matched: the box stays empty and says what it wanted
+                viewport.show(None)
+                viewport.expected = box.expected
+                continue
             stack = find_stack(self.session.display_sets, box)
             if stack is None:
                 viewport.show(None)

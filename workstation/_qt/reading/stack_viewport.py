@@ -123,6 +123,10 @@ class StackViewport(QWidget):
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter),
                              f"Loading image {viewport.slice_index + 1} of {viewport.image_count}…")
+        elif viewport.stack is None and viewport.expected:
+            painter.setPen(QColor(200, 200, 200))
+            painter.drawText(rect.adjusted(8, 8, -8, -8), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                             viewport.expected)
         if transform is not None and viewport.stack is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             previews = [p for p in self.toolbox.previews() if self.viewport_index == self.session.active_index

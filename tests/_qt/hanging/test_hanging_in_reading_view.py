@@ -1,0 +1,92 @@
+"""Opening an exam hangs it by its protocol; stage and protocol keys; empty boxes say what they expected;
+the screen saved as the user's protocol hangs the next opening."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workstation._qt.hanging.controller import HangingController
+from workstation._qt.hanging.save_dialog import SaveProtocolDialog
+from workstation._qt.reading.reading_view import ReadingView
+from workstation.hanging.capture import proposed_study_rules
+from workstation.hanging.loading import user_protocols_folder
+
+pytestmark = pytest.mark.gui
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def hung_reading(qtbot, main_window, monkeypatch):
+    monkeypatch.setenv("WORKSTATION_USER", "reader")
+    reading = ReadingView(main_window.archive)
+    controller = HangingController(reading, main_window.archive)
+    main_window.install_reading_screen(reading)
+    archive = main_window.archive
+    ct = sorted((s for s in archive.studies() if "CT" in s.modalities), key=lambda s: s.study_date)
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(ct[-1].study_instance_uid)
+    return reading, controller, ct
+
+
+def test_opening_the_ct_hangs_current_and_prior_in_their_boxes_with_their_windows(hung_reading, qtbot):
+    reading, controller, (prior, current) = hung_reading
+    viewports = reading.session.viewports
+
+    assert reading.session.layout.name == "2x2"
+    assert [v.stack.study_instance_uid for v in viewports[:4]] == [current.study_instance_uid] * 2 + [
+        prior.study_instance_uid] * 2
+    assert all(v.stack.display_name == "Chest 3.0 mm" for v in viewports[:4])  # never the scout
+    assert [v.window.name for v in viewports[:4]] == ["Mediastinum", "Lung", "Mediastinum", "Lung"]
+    assert viewports[0].slice_index == len(viewports[0].stack) // 2  # slice: middle
+    assert reading.session.sync.link_scroll
+    qtbot.waitUntil(lambda: "Protocol: CT chest with prior - stage 1/3: Axial with prior" in reading.status.text(),
+                    timeout=TIMEOUT_MS)
+
+
+def test_stage_keys_step_through_the_stages_and_empty_boxes_say_what_they_expected(hung_reading, qtbot):
+    reading, controller, (prior, current) = hung_reading
+
+    with qtbot.waitSignal(reading.volume_ready, timeout=TIMEOUT_MS) as ready:
+        qtbot.keyClick(reading, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+        assert controller.hanging.stage_index == 1 and reading.session.layout.name == "1x2"
+        assert "stage 2/3: Coronal MPR" in reading.status.text()
+    assert ready.args == ["mpr"] and reading.panel.active_plane == "coronal"
+
+    qtbot.keyClick(reading, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert controller.hanging.stage_index == 2
+    left, right = reading.session.viewports[:2]
+    assert left.stack is None and right.stack is None  # the demo CT has no acquired coronal/sagittal series
+    assert "orientation coronal" in left.expected and "orientation sagittal" in right.expected
+    qtbot.keyClick(reading, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert controller.hanging.stage_index == 2 and "last stage" in reading.status.text()
+
+    qtbot.keyClick(reading, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(reading, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert controller.hanging.stage_index == 0 and reading.session.layout.name == "2x2"
+    assert reading.session.viewports[1].window.name == "Lung"
+
+    qtbot.keyClick(reading, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)  # next matching protocol
+    assert controller.hanging.protocol_index == 1
+    assert controller.hanging.current_plan.protocol.id == controller.hanging.matches[1].protocol.id
+    assert f"Protocol: {controller.hanging.matches[1].protocol.name}" in reading.status.text()
+
+
+def test_the_screen_saved_as_protocol_hangs_the_next_opening_for_this_user(hung_reading, qtbot, main_window):
+    reading, controller, (prior, current) = hung_reading
+    qtbot.keyClick(reading, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # layout 1x1: only the current
+    reading.session.viewports[0].window = reading.session.presets.for_modality("CT")[2]  # Bone
+    dialog = SaveProtocolDialog(proposed_study_rules(controller.hanging.current), "Chest bone")
+    dialog.rule_boxes[1].setChecked(False)
+    assert [r.attribute for r in dialog.rules()] == ["modality", "study_description"]
+
+    path = controller.save_current_screen("Chest bone", dialog.rules(), default_for_exam_type=True)
+
+    assert path == str(user_protocols_folder("reader") / "chest-bone.yaml")
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+    assert controller.hanging.current_plan.protocol.name == "Chest bone"
+    assert reading.session.layout.name == "1x1"
+    viewport = reading.session.viewports[0]
+    assert viewport.stack.display_name == "Chest 3.0 mm" and viewport.window.name == "Bone"
+    qtbot.waitUntil(lambda: "Protocol: Chest bone" in reading.status.text(), timeout=TIMEOUT_MS)

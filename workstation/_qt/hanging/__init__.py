@@ -1,0 +1,1 @@
+"""The hanging protocol engine in the reading screen: apply on opening, stage/protocol keys, save the screen."""

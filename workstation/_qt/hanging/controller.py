@@ -1,0 +1,230 @@
+"""Hangs each exam the reading screen opens by the best protocol, and runs the hanging commands.
+
+The engine (workstation.hanging) reads the study's headers in a worker, started as soon as the first image
+of an opening arrives; when the display sets are known the plan's first stage is applied through
+``ReadingView.apply_layout``. If the plan is not ready yet, the default hanging shows until it is.
+Commands: ``hanging.next_protocol``, ``hanging.next_stage``, ``hanging.previous_stage``,
+``hanging.save_screen``; the status line names the protocol and stage.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog
+
+from workstation._qt.hanging.save_dialog import SaveProtocolDialog
+from workstation._qt.reading.reading_view import ReadingView
+from workstation.archive import Archive
+from workstation.core.errors import WorkstationError
+from workstation.hanging.capture import ScreenBox, proposed_study_rules, protocol_from_screen
+from workstation.hanging.engine import Hanging, hang_study
+from workstation.hanging.exam import DisplaySetFacts
+from workstation.hanging.loading import current_user, save_user_protocol
+from workstation.hanging.plan import StagePlan
+from workstation.hanging.rules import Rule
+from workstation.viewer.image_stack import ImageStack
+from workstation.viewer.layout import parse_layout
+from workstation.viewer.view_plan import ViewportBox, ViewType
+from workstation.volume.mpr import Slab, SlabMode
+
+log = logging.getLogger(__name__)
+
+_MPR_VIEWS = {"axial": ViewType.MPR_AXIAL, "coronal": ViewType.MPR_CORONAL, "sagittal": ViewType.MPR_SAGITTAL}
+
+
+class HangingController(QObject):
+    hung = Signal(str)  # the status text, each time a protocol or stage has been applied
+
+    def __init__(self, reading: ReadingView, archive: Archive, user: str | None = None) -> None:
+        super().__init__(reading)
+        self.reading = reading
+        self.archive = archive
+        self.user = user or current_user()
+        self.hanging: Hanging | None = None
+        self._cache: dict[str, Hanging] = {}
+        self._pending: set[str] = set()
+        self._waiting_for: str | None = None  # the opened study whose plan is still being made
+        reading.hanging_planner = self._plan_for
+        reading.loader.preview_ready.connect(self._prefetch)
+        for command_id, title, action in (
+            ("hanging.next_protocol", "Next matching hanging protocol", self.next_protocol),
+            ("hanging.next_stage", "Next stage of the hanging protocol", lambda: self.step_stage(1)),
+            ("hanging.previous_stage", "Previous stage of the hanging protocol", lambda: self.step_stage(-1)),
+            ("hanging.save_screen", "Save current screen as protocol…", self.save_screen),
+        ):
+            reading.registry.register(command_id, title, action)
+
+    # --- choosing ---
+    def _prefetch(self, preview: ImageStack) -> None:
+        if not preview.is_prior and preview.study_instance_uid:
+            self._start(preview.study_instance_uid)
+
+    def _start(self, study_instance_uid: str) -> None:
+        if study_instance_uid in self._cache or study_instance_uid in self._pending:
+            return
+        self._pending.add(study_instance_uid)
+        self.reading.tasks.submit(
+            lambda: hang_study(self.archive, study_instance_uid, self.user),
+            lambda hanging: self._made(study_instance_uid, hanging),
+            lambda message: self._failed(study_instance_uid, message),
+            "Choosing the hanging protocol",
+        )
+
+    def _plan_for(self, stacks: list[ImageStack]) -> tuple[str, list[ViewportBox]] | None:
+        """ReadingView's planner: the first stage of the best protocol, when it is known already."""
+        current = next((s.study_instance_uid for s in stacks if not s.is_prior and s.study_instance_uid), None)
+        self.hanging = None
+        if current is None or self.archive is None:
+            return None
+        hanging = self._cache.get(current)
+        if hanging is None:
+            self._waiting_for = current
+            self._start(current)
+            return None
+        self._waiting_for = None
+        self._take(hanging)
+        stage = hanging.current_stage
+        if stage is None:
+            return None
+        QTimer.singleShot(0, self._finish_stage)  # after the reading view has hung the boxes
+        return stage.layout, viewport_boxes(stage)
+
+    def _made(self, study_instance_uid: str, hanging: Hanging) -> None:
+        self._pending.discard(study_instance_uid)
+        self._cache[study_instance_uid] = hanging
+        if self._waiting_for == study_instance_uid:
+            self._waiting_for = None
+            self._take(hanging)
+            self._apply_current()
+
+    def _failed(self, study_instance_uid: str, message: str) -> None:
+        self._pending.discard(study_instance_uid)
+        log.error("hanging study %s failed: %s", study_instance_uid, message)
+        if self._waiting_for == study_instance_uid:
+            self._waiting_for = None
+            self.reading.session.message = f"No hanging protocol applied: {message}"
+            self.reading.session.notify()
+
+    def _take(self, hanging: Hanging) -> None:
+        """Each reading starts from the best protocol's first stage."""
+        hanging.protocol_index = hanging.stage_index = 0
+        self.hanging = hanging
+        self.reading.session.message = hanging.status_text()
+        self.reading.problems.extend(f"Hanging protocol skipped: {problem}" for problem in hanging.problems)
+
+    def _apply_current(self) -> None:
+        stage = self.hanging.current_stage if self.hanging is not None else None
+        if stage is None:
+            self.reading.session.notify()
+            return
+        self.reading.problems.extend(self.reading.apply_layout(stage.layout, viewport_boxes(stage), notify=False))
+        self._finish_stage()
+
+    def _finish_stage(self) -> None:
+        """What apply_layout leaves to the protocol: initial slice, zoom, inversion, synchronisation."""
+        stage = self.hanging.current_stage if self.hanging is not None else None
+        if stage is None:
+            return
+        session = self.reading.session
+        for box in stage.boxes:
+            if box.screen != 0 or box.chosen is None or box.cell >= len(session.layout):
+                continue
+            viewport = session.viewports[box.cell]
+            if viewport.stack is None:
+                continue
+            if box.box.slice is not None:
+                viewport.go_to({"first": 0, "middle": viewport.image_count // 2,
+                                "last": viewport.image_count - 1}[box.box.slice])
+            if box.box.zoom is not None:
+                viewport.set_zoom(box.box.zoom)
+            viewport.invert = box.box.invert
+        kinds = {group.kind: group for group in stage.sync}
+        source = session.viewports[stage.boxes[kinds["scroll"].boxes[0]].cell] if "scroll" in kinds else None
+        session.sync.set_link_scroll("scroll" in kinds, source)
+        session.sync.link_window = "window" in kinds
+        session.sync.link_zoom = "zoom" in kinds
+        session.message = self.status_text()
+        session.notify()
+        self.hung.emit(self.status_text())
+
+    def status_text(self) -> str:
+        return self.hanging.status_text() if self.hanging is not None else "No hanging protocol"
+
+    # --- commands ---
+    def next_protocol(self) -> None:
+        hanging = self._require()
+        hanging.next_protocol()
+        self._apply_current()
+
+    def step_stage(self, step: int) -> None:
+        hanging = self._require()
+        if not hanging.step_stage(step):
+            raise WorkstationError("This is the last stage of the protocol." if step > 0
+                                   else "This is the first stage of the protocol.")
+        self._apply_current()
+
+    def _require(self) -> Hanging:
+        if self.hanging is None:
+            raise WorkstationError("No hanging protocol is applied to this screen (still choosing, or none fits).")
+        return self.hanging
+
+    def save_screen(self) -> None:
+        hanging = self._require()
+        dialog = SaveProtocolDialog(proposed_study_rules(hanging.current),
+                                    f"My {hanging.current.record.study_description or 'protocol'}".strip(),
+                                    self.reading)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.save_current_screen(dialog.name.text().strip(), dialog.rules(),
+                                 dialog.default_for_exam_type.isChecked())
+
+    def save_current_screen(self, name: str, rules: tuple[Rule, ...], default_for_exam_type: bool = False) -> str:
+        """Write the screen as this user's protocol; returns the file's path. Later openings rank it too."""
+        hanging = self._require()
+        session = self.reading.session
+        boxes = []
+        for viewport in session.visible_viewports:
+            facts = _facts_of(hanging, viewport.stack) if viewport.stack is not None else None
+            window = viewport.window.name if viewport.window is not None and viewport.window.name else None
+            boxes.append(ScreenBox(facts, bool(viewport.stack and viewport.stack.is_prior), window,
+                                   invert=viewport.invert, zoom=None if viewport.zoom == 1.0 else viewport.zoom))
+        protocol_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-protocol"
+        protocol = protocol_from_screen(protocol_id, name, self.user, rules, session.layout.name, boxes,
+                                        session.sync.link_scroll, default_for_exam_type)
+        path = save_user_protocol(protocol, self.user)
+        self._cache.clear()
+        session.message = f"Saved as your protocol '{name}'"
+        session.notify()
+        return str(path)
+
+
+def viewport_boxes(stage: StagePlan) -> list[ViewportBox]:
+    """The stage's boxes of the first screen, one per cell of its layout (empty cells say what was expected)."""
+    cells = len(parse_layout(stage.layout))
+    boxes = [ViewportBox("", expected="") for _ in range(cells)]
+    for box in stage.boxes:
+        if box.screen != 0 or box.cell >= cells:
+            continue
+        if box.chosen is None:
+            boxes[box.cell] = ViewportBox("", expected=box.why_empty)
+            continue
+        view = box.box.reformat
+        view_type = (ViewType.VOLUME_RENDERING if view.view == "3d"
+                     else _MPR_VIEWS.get(view.plane or "", ViewType.STACK) if view.view == "mpr" else ViewType.STACK)
+        slab = Slab(view.slab_thickness_mm, SlabMode(view.slab_mode or "mip")) if view.slab_thickness_mm else None
+        boxes[box.cell] = ViewportBox(box.chosen.series_instance_uid, box.chosen.study_instance_uid, view_type,
+                                      box.box.window or "", slab)
+    return boxes
+
+
+def _facts_of(hanging: Hanging, stack: ImageStack) -> DisplaySetFacts | None:
+    series_uid, _, rest = stack.uid.partition("/")
+    index = int(rest.split("/")[0]) if rest.split("/")[0].isdigit() else 0
+    for study in (hanging.current, *hanging.priors):
+        for facts in study.display_sets:
+            if facts.series_instance_uid == series_uid and facts.display_set_index == index:
+                return facts
+    return None

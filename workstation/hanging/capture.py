@@ -1,0 +1,85 @@
+""""Save current screen as protocol": a USER protocol from what the reader has on screen now.
+
+Study rules are proposed from the current study (modality required, body part, words of the study
+description); each box selects its display set again by modality, orientation, laterality and view (required
+when known) and by its series description (weighted), from the current study or the most recent prior.
+"Make default for this exam type" adds a large weight to the required modality rule so the protocol wins over every site protocol for
+studies that fit it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from workstation.hanging.exam import DisplaySetFacts, StudyFacts
+from workstation.hanging.protocol import Box, HangingProtocol, ImageSet, Reformat, Stage, SyncGroup
+from workstation.hanging.rules import Rule
+
+DEFAULT_FOR_EXAM_TYPE_WEIGHT = 100.0
+_STOP_WORDS = frozenset("WITH WITHOUT WO W AND OR OF THE IV CONT CONTRAST NON".split())
+
+
+@dataclass(frozen=True)
+class ScreenBox:
+    """One viewport as the reader left it; ``facts`` is None for an empty viewport."""
+
+    facts: DisplaySetFacts | None
+    is_prior: bool = False
+    window: str | None = None
+    reformat: Reformat = field(default_factory=Reformat)
+    invert: bool = False
+    zoom: float | None = None
+
+
+def proposed_study_rules(study: StudyFacts) -> tuple[Rule, ...]:
+    """Rules a reader is offered in the save dialog, in order of how much they say about the exam type."""
+    rules: list[Rule] = []
+    modalities = study.attributes.get("modality") or ()
+    if modalities:
+        rules.append(Rule("modality", tuple(modalities), weight=1.0, required=True))
+    body_parts = study.attributes.get("body_part") or ()
+    if body_parts:
+        rules.append(Rule("body_part", tuple(body_parts), weight=3.0))
+    words = [w for w in re.findall(r"[A-Za-z]{3,}", str(study.attributes.get("study_description", "")))
+             if w.upper() not in _STOP_WORDS]
+    if words:
+        rules.append(Rule("study_description", pattern="|".join(re.escape(w.lower()) for w in words[:4]),
+                          weight=4.0))
+    return tuple(rules)
+
+
+def protocol_from_screen(protocol_id: str, name: str, owner: str, study_rules: tuple[Rule, ...], layout: str,
+                         boxes: list[ScreenBox], scroll_linked: bool = False,
+                         default_for_exam_type: bool = False) -> HangingProtocol:
+    if default_for_exam_type:
+        study_rules = tuple(replace(rule, weight=rule.weight + DEFAULT_FOR_EXAM_TYPE_WEIGHT)
+                            if rule.required and rule.attribute == "modality" else rule for rule in study_rules)
+    stage_boxes = tuple(_box(box, number) for number, box in enumerate(boxes))
+    sync = (SyncGroup("scroll", tuple(range(len(boxes)))),) if scroll_linked and len(boxes) > 1 else ()
+    image_sets = [ImageSet("current")]
+    if any(box.is_prior for box in boxes):
+        image_sets.append(ImageSet("prior", 1, None, tuple(r for r in study_rules if r.attribute == "modality"
+                                                            and r.required)))
+    return HangingProtocol(
+        id=protocol_id, name=name, stages=(Stage(name, (layout,), stage_boxes, sync),), image_sets=tuple(image_sets),
+        rules=study_rules, description=f"Saved from the screen by {owner}", level="USER", owner=owner,
+    )
+
+
+def _box(box: ScreenBox, number: int) -> Box:
+    image_set = "prior" if box.is_prior else "current"
+    if box.facts is None:
+        return Box(image_set, label=f"Box {number + 1}")
+    attributes = box.facts.attributes
+    rules = [Rule("modality", (attributes["modality"],), required=True)] if attributes.get("modality") else []
+    for attribute in ("orientation", "laterality", "view_position"):
+        if attributes.get(attribute):
+            rules.append(Rule(attribute, (attributes[attribute],), required=True))
+    if attributes.get("series_description"):
+        rules.append(Rule("series_description", pattern=f"^{re.escape(str(attributes['series_description']))}$",
+                          weight=5.0))
+    if attributes.get("is_volume"):
+        rules.append(Rule("is_volume", (True,), weight=2.0))
+    return Box(image_set, tuple(rules), ("-image_count",), box.reformat, box.window, box.zoom, None, box.invert,
+               label=box.facts.label)
