@@ -95,3 +95,13 @@ def test_seed_demo_populates_the_worklist_from_hl7_mwl_and_the_demo_pacs(capsys)
     assert exams["DEMOA0102"]["status"] == "images_available" and exams["DEMOA0102"]["image_count"] > 0
     assert exams["DEMOA0202"]["status"] == "scheduled"
     assert load_worklist_config().pacs_node == "demo"
+
+
+def test_configure_saves_the_station_settings(capsys):
+    assert main(["worklist", "configure", "--store", "postgresql://db.example/worklist", "--ris", "ris.example:2576",
+                 "--user", "dr.alice", "--ehr", "https://ehr/p?mrn={patient_id}"]) == 0
+    config = load_worklist_config()
+    assert (config.store, config.ris_host, config.ris_port, config.user) == (
+        "postgresql://db.example/worklist", "ris.example", 2576, "dr.alice")
+    assert main(["worklist", "configure", "--ris", "nonsense"]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err

@@ -11,7 +11,9 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.worklist.conftest import order
+from workstation.worklist.demo_orders import order_message
 from workstation.worklist.errors import StoreUnavailable
+from workstation.worklist.hl7_orders import handle_text
 from workstation.worklist.exam import Priority, ReadingStatus
 from workstation.worklist.reading_session import ReadingSession
 from workstation.worklist.store import WorklistStore
@@ -72,6 +74,9 @@ def test_the_database_going_away_is_reported_and_the_store_recovers(postgres, po
                 store.exams()
             with pytest.raises(StoreUnavailable, match="cannot be reached"):
                 store.exams()
+            answer = handle_text(store, order_message("C1", "ACC2", ("P1", "Doe^Jane", "19600101", "F"), "CT Chest",
+                                                      "CT", "R", "O"))
+            assert "MSA|AE|C1" in answer  # the RIS is told to send it again later
         finally:
             postgres.start()
         assert [exam.accession_number for exam in store.exams()] == ["ACC1"]

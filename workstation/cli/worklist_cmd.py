@@ -6,7 +6,9 @@ import argparse
 import json
 import logging
 import signal
+import sys
 import threading
+from dataclasses import asdict
 
 import hl7.client
 
@@ -35,6 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     seed = actions.add_parser("seed-demo", help="worklist entries for the demo studies (MWL items + HL7 orders, one STAT)")
     seed.add_argument("--hl7", metavar="HOST:PORT", help="send the HL7 orders to this listener instead of applying them here")
     seed.set_defaults(func=run_seed_demo)
+    configure = actions.add_parser("configure", help="set this station's worklist settings (worklist.json)")
+    configure.add_argument("--store", metavar="URL", help="postgresql://... shared by stations ('' = local SQLite)")
+    configure.add_argument("--user", help="the reader's name shown in 'locked by' (default: the login name)")
+    configure.add_argument("--hl7-port", type=int, metavar="PORT", help="HL7 listener port inside the app (0 = off)")
+    configure.add_argument("--ris", metavar="HOST:PORT", help="where results and status changes go over MLLP")
+    configure.add_argument("--mwl-node", metavar="NAME", help="PACS-settings node to poll for the modality worklist")
+    configure.add_argument("--pacs-node", metavar="NAME", help="PACS-settings node asked for image counts")
+    configure.add_argument("--ehr", metavar="TEMPLATE", help="EHR link, e.g. 'https://ehr/patient?mrn={patient_id}'")
+    configure.set_defaults(func=run_configure)
 
     server = subparsers.add_parser("serve-worklist", help="run the HL7 listener and the MWL/PACS pollers headless")
     server.add_argument("--hl7-port", type=int, metavar="PORT", help="HL7 MLLP port (default: worklist.json, else 2575)")
@@ -85,6 +96,25 @@ def run_seed_demo(args: argparse.Namespace) -> int:
     save_worklist_config(config.with_changes(mwl_node=config.mwl_node or DEMO_NODE_NAME,
                                              pacs_node=config.pacs_node or DEMO_NODE_NAME))
     return 1 if problems else 0
+
+
+def run_configure(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {name: value for name, value in (
+        ("store", args.store), ("user", args.user), ("hl7_port", args.hl7_port), ("mwl_node", args.mwl_node),
+        ("pacs_node", args.pacs_node), ("ehr_template", args.ehr),
+    ) if value is not None}
+    if args.ris is not None:
+        host, _, port = args.ris.rpartition(":")
+        if not port.isdigit():
+            print(f"workstation: --ris must be HOST:PORT, not {args.ris!r}", file=sys.stderr)
+            return 2
+        changes.update(ris_host=host or "127.0.0.1", ris_port=int(port))
+    config = load_worklist_config().with_changes(**changes)
+    path = save_worklist_config(config)
+    print(f"saved {path}")
+    for name, value in sorted(asdict(config).items()):
+        print(f"  {name}: {value}")
+    return 0
 
 
 def _send_order(address: str, text: str) -> str:
