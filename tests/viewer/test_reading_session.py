@@ -17,7 +17,10 @@ def test_every_default_key_has_a_command_except_the_dialogs_the_view_adds():
     session, registry = _session()
     missing = [c for c in Keymap.load().bindings() if c not in registry]
     view_commands = ["view.mpr", "view.volume_rendering", "mpr.slab_thicker", "mpr.slab_thinner", "mpr.slab_mode",
-                     "volume.clipping_box", "sync.toggle_registration", "help.cheat_sheet", "help.keymap"]
+                     "volume.clipping_box", "sync.toggle_registration", "help.cheat_sheet", "help.keymap",
+                     "hanging.next_protocol", "hanging.next_stage", "hanging.previous_stage", "hanging.save_screen",
+                     "worklist.toggle", "worklist.open_next", "worklist.open_selected", "worklist.close_exam",
+                     "worklist.patient_record"]
     assert sorted(missing) == sorted(view_commands)
 
 
