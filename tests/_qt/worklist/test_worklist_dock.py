@@ -186,3 +186,16 @@ def test_the_store_going_away_shows_a_banner(worklist, qtbot, monkeypatch):
     monkeypatch.undo()
     worklist.panel.refresh()
     qtbot.waitUntil(lambda: not worklist.panel.banner.isVisible(), timeout=TIMEOUT_MS)
+
+
+def test_rows_keep_the_reading_order_until_a_header_is_clicked_and_sort_by_rank(worklist, qtbot):
+    panel = worklist.panel
+    handle_text(worklist.store, order_message("U1", "URG1", ("P8", "Urgent^Pat", "19800101", "M"), "CT Head", "CT", "A", "I"))
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4, timeout=TIMEOUT_MS)
+    shown = [panel.proxy.index(row, 5).data() for row in range(panel.proxy.rowCount())]
+    assert shown[:2] == ["DEMOA0102", "URG1"]
+    panel.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    shown = [panel.proxy.index(row, 5).data() for row in range(panel.proxy.rowCount())]
+    assert shown[-2:] == ["URG1", "DEMOA0102"]
+    assert load_filter().sort_column == "Priority" and load_filter().sort_descending

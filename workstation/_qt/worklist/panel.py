@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation._qt.background import BackgroundTasks
-from workstation._qt.worklist.table_model import ACCESSION_ROLE, WorklistTableModel
+from workstation._qt.worklist.table_model import ACCESSION_ROLE, SORT_ROLE, WorklistTableModel
 from workstation.worklist.columns import COLUMN_TITLES, counts_text, patient_text
 from workstation.worklist.exam import Exam, Priority, ReadingStatus
 from workstation.worklist.filters import DEFAULT_STATUSES, WorklistFilter, save_filter
@@ -75,6 +75,7 @@ class WorklistPanel(QWidget):
         self.model = WorklistTableModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -86,8 +87,8 @@ class WorklistPanel(QWidget):
         if self.filter.sort_column in COLUMN_TITLES:
             order = Qt.SortOrder.DescendingOrder if self.filter.sort_descending else Qt.SortOrder.AscendingOrder
             self.table.sortByColumn(COLUMN_TITLES.index(self.filter.sort_column), order)
-        else:
-            self.proxy.sort(-1)
+        else:  # the store's reading order (STAT, emergency, longest waiting) until a header is clicked
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.table.activated.connect(lambda _index: self.open_selected())

@@ -11,6 +11,18 @@ from workstation.worklist.exam import Exam, Priority
 STAT_BACKGROUND = QColor("#8b1a1a")
 URGENT_BACKGROUND = QColor("#7a5a12")
 ACCESSION_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+"""What a click on a column header sorts by: ranks and times as numbers, not their texts."""
+
+_SORT_KEYS = {
+    "Priority": lambda exam: exam.priority.rank * 2 + (0 if exam.emergency else 1),
+    "Ordered": lambda exam: exam.ordered_at,
+    "Performed": lambda exam: exam.performed_at,
+    "Waiting": lambda exam: exam.waiting_seconds(),
+    "Priors": lambda exam: exam.prior_count,
+    "Images": lambda exam: exam.image_count,
+    "Age/Sex": lambda exam: -int(exam.birth_date[:8]) if exam.birth_date[:8].isdigit() else 0,
+}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -46,6 +58,9 @@ class WorklistTableModel(QAbstractTableModel):
             return self._texts[index.row()][index.column()]
         if role == ACCESSION_ROLE:
             return exam.accession_number
+        if role == SORT_ROLE:
+            key = _SORT_KEYS.get(COLUMN_TITLES[index.column()])
+            return key(exam) if key else self._texts[index.row()][index.column()].lower()
         if role == Qt.ItemDataRole.BackgroundRole:
             if exam.priority == Priority.STAT:
                 return QBrush(STAT_BACKGROUND)
