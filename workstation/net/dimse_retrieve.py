@@ -64,6 +64,7 @@ def _responses(
     last_message_at = time.monotonic()
     for status, _identifier in responses:
         if not status:
+            transfer.finish_writes()  # so the message counts what is really kept
             if transfer.cancelled:
                 raise RetrieveCancelled(f"Retrieve from PACS {node.name!r} cancelled; what arrived is kept.")
             raise PacsError(

@@ -148,6 +148,7 @@ def wado_rs_stream(node: PacsNode, study_instance_uid: str, transfer: Transfer, 
                     break
         except requests.RequestException as error:
             if not transfer.cancelled:
+                transfer.finish_writes()  # so the message counts what is really kept
                 log.error("WADO-RS stream of %s from %s broke: %s", study_instance_uid, node.dicomweb_url, error)
                 raise PacsError(
                     f"The DICOMweb server {node.dicomweb_url} broke off the transfer; "
