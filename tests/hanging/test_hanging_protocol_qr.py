@@ -3,8 +3,6 @@ DICOMweb fallback against Orthanc, which refuses the Hanging Protocol SOP classe
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from pydicom.dataset import Dataset
 from pynetdicom import AE, evt
@@ -21,11 +19,9 @@ from workstation.net.hanging_protocol_qr import (
 from workstation.net.orthanc_server import OrthancServer, free_port
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
-
 def _exported(protocol_id: str) -> Dataset:
     protocol = next(p for p in load_protocols("nobody").protocols if p.id == protocol_id)
     return export_protocol(protocol)[0]
-
 
 class HangingProtocolPacs:
     """A minimal PACS with the Hanging Protocol Information Model (pynetdicom): stores, lists, sends back."""
@@ -62,13 +58,11 @@ class HangingProtocolPacs:
     def stop(self) -> None:
         self.server.shutdown()
 
-
 @pytest.fixture
 def hp_pacs():
     pacs = HangingProtocolPacs()
     yield pacs
     pacs.stop()
-
 
 def test_hanging_protocol_qr_store_find_and_get(hp_pacs):
     node = PacsNode(name="hp", aet="HPPACS", port=hp_pacs.port, network_timeout=10)
@@ -83,7 +77,6 @@ def test_hanging_protocol_qr_store_find_and_get(hp_pacs):
 
     protocol, losses = import_protocol(fetched)
     assert losses == [] and protocol.id == "mg-screening" and len(protocol.stages) == 3
-
 
 @pytest.mark.timeout(60)
 def test_orthanc_refuses_hp_qr_so_protocols_travel_over_dicomweb(tmp_path):

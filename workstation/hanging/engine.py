@@ -7,6 +7,7 @@ previous stage) only move indexes here, the view then applies ``current_plan`` /
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,17 @@ class Hanging:
     screens: int = 1
     protocol_index: int = 0
     stage_index: int = 0
+    read_study: Callable[[StudyFacts], StudyFacts] | None = None  # reads a prior's display sets when needed
     _plans: dict[int, HangingPlan] = field(default_factory=dict)
+    _complete: dict[str, StudyFacts] = field(default_factory=dict)
+
+    def study(self, facts: StudyFacts) -> StudyFacts:
+        """``facts`` with its display sets (a prior's are read the first time a plan or a caller needs them)."""
+        if facts.complete or self.read_study is None:
+            return facts
+        if facts.study_instance_uid not in self._complete:
+            self._complete[facts.study_instance_uid] = self.read_study(facts)
+        return self._complete[facts.study_instance_uid]
 
     @property
     def current_plan(self) -> HangingPlan | None:
@@ -38,13 +49,18 @@ class Hanging:
         if self.protocol_index not in self._plans:
             match = self.matches[self.protocol_index]
             self._plans[self.protocol_index] = build_plan(match.protocol, self.current, self.priors, match.score,
-                                                          self.screens)
+                                                          self.screens, self.study)
         return self._plans[self.protocol_index]
 
     @property
     def current_stage(self) -> StagePlan | None:
         plan = self.current_plan
         return plan.stages[self.stage_index] if plan and plan.stages else None
+
+    def prepare(self) -> None:
+        """Make the best plan now (reading the headers of the prior it hangs), in the caller's thread."""
+        if self.matches:
+            self.current_plan  # noqa: B018 - the property builds and caches the plan
 
     def next_protocol(self) -> None:
         if self.matches:
@@ -84,7 +100,10 @@ def hang_study(archive: Archive, study_instance_uid: str, user: str | None = Non
         sources = {str(Path(path)) for path in extra_files}
         protocols = tuple(p for p in protocols if p.source in sources)
     current = study_facts(archive, record)
-    priors = [study_facts(archive, prior) for prior in prior_records(archive, record)]
+    priors = [study_facts(archive, prior, with_display_sets=False) for prior in prior_records(archive, record)]
     matches = rank_protocols(protocols, current)
     log.info("hanging study %s: %d protocols fit, %d priors", study_instance_uid, len(matches), len(priors))
-    return Hanging(current, priors, matches, list(library.problems), screens)
+    hanging = Hanging(current, priors, matches, list(library.problems), screens,
+                      read_study=lambda facts: study_facts(archive, facts.record))
+    hanging.prepare()
+    return hanging

@@ -42,18 +42,20 @@ class StudyFacts:
     attributes: dict[str, object]
     display_sets: tuple[DisplaySetFacts, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    complete: bool = True  # False: study attributes from the index only, display sets not read yet
 
     @property
     def study_instance_uid(self) -> str:
         return self.record.study_instance_uid
 
 
-def study_facts(archive: Archive, record: StudyRecord) -> StudyFacts:
-    """Read the study's headers (no pixel data) and describe its display sets."""
+def study_facts(archive: Archive, record: StudyRecord, with_display_sets: bool = True) -> StudyFacts:
+    """Read the study's headers (no pixel data) and describe its display sets; without them, only what the
+    archive index knows (enough to choose among priors before reading any of their headers)."""
     series_records = archive.series(record.study_instance_uid)
     facts: list[DisplaySetFacts] = []
     problems: list[str] = []
-    for series_record in sorted(series_records, key=lambda s: (s.series_number is None, s.series_number or 0)):
+    for series_record in [] if not with_display_sets else sorted(series_records, key=lambda s: (s.series_number is None, s.series_number or 0)):
         headers = []
         for path in archive.instance_paths(series_record.series_instance_uid):
             try:
@@ -77,7 +79,7 @@ def study_facts(archive: Archive, record: StudyRecord) -> StudyFacts:
         "study_description": record.study_description,
         "laterality": tuple(sorted({str(d.attributes["laterality"]) for d in facts if d.attributes["laterality"]})),
     }
-    return StudyFacts(record, attributes, tuple(facts), tuple(problems))
+    return StudyFacts(record, attributes, tuple(facts), tuple(problems), with_display_sets)
 
 
 def display_set_attributes(display_set: DisplaySet, first: Dataset, body_part: str = "") -> dict[str, object]:

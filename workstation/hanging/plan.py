@@ -6,6 +6,7 @@ score, then a display set not yet used in the stage, then the box's sort keys, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,9 +67,13 @@ class HangingPlan:
 
 
 def build_plan(protocol: HangingProtocol, current: StudyFacts, priors: list[StudyFacts], score_value: float = 0.0,
-               screens: int = 1) -> HangingPlan:
-    """``priors``: the patient's studies not dated after the current one, newest first."""
+               screens: int = 1, complete: Callable[[StudyFacts], StudyFacts] | None = None) -> HangingPlan:
+    """``priors``: the patient's studies not dated after the current one, newest first. ``complete`` reads
+    the display sets of a prior given without them, once an image set has chosen it."""
     studies = {s.name: _image_set_study(s, current, priors) for s in protocol.image_sets}
+    if complete is not None:
+        studies = {name: complete(study) if study is not None and not study.complete else study
+                   for name, study in studies.items()}
     stages = tuple(_stage_plan(protocol, stage, studies, screens) for stage in protocol.stages)
     return HangingPlan(protocol, score_value, stages,
                        {name: study.study_instance_uid if study else None for name, study in studies.items()})

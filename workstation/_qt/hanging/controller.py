@@ -223,7 +223,9 @@ def viewport_boxes(stage: StagePlan) -> list[ViewportBox]:
 def _facts_of(hanging: Hanging, stack: ImageStack) -> DisplaySetFacts | None:
     series_uid, _, rest = stack.uid.partition("/")
     index = int(rest.split("/")[0]) if rest.split("/")[0].isdigit() else 0
-    for study in (hanging.current, *hanging.priors):
+    studies = [hanging.current] + [hanging.study(prior) for prior in hanging.priors
+                                   if prior.study_instance_uid == stack.study_instance_uid]
+    for study in studies:
         for facts in study.display_sets:
             if facts.series_instance_uid == series_uid and facts.display_set_index == index:
                 return facts
