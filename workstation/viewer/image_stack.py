@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workstation.dicom.displaysets import DisplaySet
 from workstation.dicom.voi import WindowLevel
 from workstation.viewer.image_plane import ImagePlane, SpacingSource
 from workstation.volume.volume import Volume
@@ -56,6 +57,8 @@ class ImageStack:
     is_prior: bool = False
     display_name: str = ""
     presentation_inverted: bool = False  # MONOCHROME1 / Presentation LUT INVERSE: low values white
+    display_set: DisplaySet | None = field(default=None, repr=False)  # where it came from, for volume assembly
+    phase: int = 0  # which phase of ``display_set``
     _pixels: list[np.ndarray | None] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:

@@ -101,6 +101,8 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                         is_prior=is_prior,
                         display_name=(display_set.label or series.modality) + suffix,
                         presentation_inverted=is_inverted(first),
+                        display_set=display_set,
+                        phase=phase_index,
                     ))
     return stacks, problems
 

@@ -37,7 +37,7 @@ from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID
 from workstation.viewer.reading_commands import register_reading_commands
 from workstation.viewer.reading_session import MPR, STACK, VOLUME_RENDERING, ReadingSession
-from workstation.viewer.stack_volume import volume_from_stack
+from workstation.viewer.stack_volume import build_volume
 from workstation.viewer.sync import same_space
 from workstation.viewer.view_plan import ViewportBox, ViewType, find_stack
 from workstation.viewer.viewport import ZOOM_STEP, Viewport
@@ -531,7 +531,7 @@ class ReadingView(QWidget):
         self.session.message = "Registering current and prior…"
         self._update_status()
         self.tasks.submit(
-            lambda: register_rigid(*(volume_from_stack(stack, snap) for stack, snap in zip(stacks, snapshots))),
+            lambda: register_rigid(*(build_volume(stack, snap) for stack, snap in zip(stacks, snapshots))),
             lambda registration: self._registered(current, prior, registration),
             self._registration_failed, "Registering current and prior")
 

@@ -1,6 +1,6 @@
 """The reading screen's volume panel: MPR (three planes with the crosshair) or 3D of one display set.
 
-The volume is built in a worker from the stack's already decoded images (``volume_from_stack``), so the
+The volume is built in a worker (``build_volume``: from the stack's decoded images or its files), so the
 GUI keeps drawing the 2D viewports meanwhile; the last volumes are kept, so switching between 2D, MPR and
 3D of one series is instant. Keys reach the panel through the reading view's commands (the VTK widgets
 never take the keyboard focus): arrows scroll the active MPR plane or turn the 3D view.
@@ -22,7 +22,7 @@ from workstation.dicom.voi import WindowLevel
 from workstation.viewer.image_plane import ImagePlane
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.reading_session import MPR, VOLUME_RENDERING
-from workstation.viewer.stack_volume import volume_from_stack
+from workstation.viewer.stack_volume import build_volume
 from workstation.volume.mpr import AXIAL, VIEW_NAMES, Crosshair, Slab, SlabMode
 from workstation.volume.volume import Volume
 
@@ -103,7 +103,7 @@ class VolumePanel(QWidget):
             self._show(generation, stack, volume, window, slab)
             return
         snapshot = [stack.pixels(i) for i in range(len(stack))]  # taken here: the GUI thread fills the stack
-        self._tasks.submit(lambda: volume_from_stack(stack, snapshot),
+        self._tasks.submit(lambda: build_volume(stack, snapshot),
                            lambda built: self._show(generation, stack, built, window, slab),
                            lambda message: self._failed(generation, message), f"Building the volume for {what}")
 
