@@ -68,5 +68,5 @@ def test_keys_record_wind_overwrite_delete_and_play(virtual_microphone):
     time.sleep(0.5)
     assert controls.player.playing
     controls.play_pause()
-    assert 4000 < controls.cursor.position - started_at < 12000  # about half a second played
+    assert 2000 < controls.cursor.position - started_at < 16000  # about half a second played (loaded CI: slack)
     controls.close()
