@@ -8,6 +8,9 @@ import pytest
 
 from workstation.archive import Archive
 from workstation.cli import main
+from workstation.hanging.loading import user_protocols_folder
+from workstation.hanging.schema import protocol_from_file
+from workstation.net.orthanc_server import OrthancServer
 
 PRIORS = "priors_ct/SaltyJoke_COVID-19-NY-SBU/A058062"
 
@@ -68,3 +71,41 @@ def test_unknown_study_is_a_message_not_a_traceback(capsys):
     assert main(["hang", "--study", "1.2.3.4"]) == 1
     err = capsys.readouterr().err
     assert "workstation: study 1.2.3.4 is not in the local archive" in err
+
+
+def test_export_then_import_a_dicom_hanging_protocol(tmp_path, capsys):
+    target = tmp_path / "mg.dcm"
+
+    assert main(["hang", "--export-dicom", str(target), "--id", "mg-screening"]) == 0
+    out = capsys.readouterr().out
+    assert f"exported mg-screening to {target}" in out
+    assert "  not carried by DICOM: Current 4-view: zoom synchronisation (the IOD only has scrolling)" in out
+
+    assert main(["hang", "--import-dicom", str(target), "--user", "erin"]) == 0
+    out = capsys.readouterr().out
+    saved = user_protocols_folder("erin") / "mg-screening.yaml"
+    assert f"imported mg-screening (SITE) from {target} to {saved}" in out
+    protocol, problems = protocol_from_file(saved)
+    assert problems == [] and [s.name for s in protocol.stages] == ["Current 4-view", "CC with prior",
+                                                                    "MLO with prior"]
+
+
+def test_export_of_an_unknown_id_and_import_of_a_ct_image_are_messages(tmp_path, capsys, shared_dicom):
+    assert main(["hang", "--export-dicom", str(tmp_path / "x.dcm"), "--id", "nope"]) == 1
+    assert "No hanging protocol with id 'nope'" in capsys.readouterr().err
+    ct = next((shared_dicom / "priors_ct/SaltyJoke_COVID-19-NY-SBU/A002304/axial").iterdir())
+    assert main(["hang", "--import-dicom", str(ct)]) == 1
+    assert "is not a Hanging Protocol instance" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_push_to_and_pull_from_a_dicomweb_pacs(tmp_path, capsys):
+    with OrthancServer(folder=tmp_path / "orthanc").start() as orthanc:
+        assert main(["hang", "--push-to", orthanc.dicomweb_url, "--id", "dx-chest"]) == 0
+        assert f"stored dx-chest on {orthanc.dicomweb_url} (DICOMweb (as ordinary instances))" in capsys.readouterr().out
+
+        assert main(["hang", "--pull-from", orthanc.dicomweb_url, "--user", "frank"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"1 hanging protocol(s) on {orthanc.dicomweb_url}" in out
+    assert (user_protocols_folder("frank") / "dx-chest.yaml").is_file()

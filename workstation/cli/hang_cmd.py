@@ -3,6 +3,10 @@
 Prints the protocol that would hang the study, its score, the runners-up, and for each stage the boxes
 with the display set chosen (series, study, current or prior, reformatting) or why none matched.
 Protocol files that fail validation are listed with file, line and field.
+
+DICOM Hanging Protocol instances: ``--export-dicom FILE --id ID`` writes one, ``--import-dicom FILE`` adds
+one to the user's protocols, ``--push-to NODE --id ID`` stores one on a PACS and ``--pull-from NODE``
+imports every one the PACS has. What DICOM cannot carry is printed, never dropped silently.
 """
 
 from __future__ import annotations
@@ -13,17 +17,33 @@ import logging
 import sys
 from pathlib import Path
 
+from pydicom import dcmread
+from pydicom.errors import InvalidDicomError
+
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
+from workstation.hanging.dicom_hp import export_protocol, import_protocol
 from workstation.hanging.engine import Hanging, hang_study
+from workstation.hanging.loading import load_protocols, save_user_protocol
 from workstation.hanging.plan import BoxPlan, HangingPlan
+from workstation.net.hanging_protocol_qr import (
+    find_hanging_protocols, retrieve_hanging_protocol, store_hanging_protocol,
+)
+from workstation.settings.pacs_nodes import load_pacs_settings, resolve_node
 
 log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("hang", help="show how a hanging protocol would hang an archived study")
-    parser.add_argument("--study", required=True, metavar="UID", help="Study Instance UID in the local archive")
+    parser = subparsers.add_parser("hang", help="show how a hanging protocol would hang an archived study; "
+                                                "import/export DICOM hanging protocols")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--study", metavar="UID", help="Study Instance UID in the local archive (dry run)")
+    action.add_argument("--export-dicom", type=Path, metavar="FILE", help="write protocol --id as a DICOM HP file")
+    action.add_argument("--import-dicom", type=Path, metavar="FILE", help="add a DICOM HP file to the user's protocols")
+    action.add_argument("--push-to", metavar="NODE", help="store protocol --id on a PACS")
+    action.add_argument("--pull-from", metavar="NODE", help="import every hanging protocol a PACS has")
+    parser.add_argument("--id", dest="protocol_id", metavar="ID", help="the protocol to export or push")
     parser.add_argument("--user", help="whose protocols apply besides the site's (default: the current user)")
     parser.add_argument("--protocol", type=Path, action="append", default=[], metavar="FILE",
                         help="try only this protocol file (may be repeated)")
@@ -33,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.study is None:
+        return _dicom_exchange(args)
     for path in args.protocol:
         if not path.is_file():
             raise WorkstationError(f"The protocol file {path} does not exist.")
@@ -121,3 +143,51 @@ def _print_text(report: dict) -> None:
         print(f"runner-up: {runner['name']} [{runner['id']}, {runner['level']}] score {runner['score']:g}")
     for problem in report["problems"]:
         print(f"skipped protocol file: {problem}", file=sys.stderr)
+
+
+def _dicom_exchange(args: argparse.Namespace) -> int:
+    if args.export_dicom or args.push_to:
+        if not args.protocol_id:
+            raise WorkstationError("Name the protocol to export with --id (see the ids in hanging_protocols/).")
+        library = load_protocols(args.user, extra_files=tuple(args.protocol))
+        protocol = next((p for p in library.protocols if p.id == args.protocol_id), None)
+        if protocol is None:
+            raise WorkstationError(f"No hanging protocol with id {args.protocol_id!r}; known: "
+                                   f"{', '.join(p.id for p in library.protocols)}.")
+        dataset, losses = export_protocol(protocol)
+        if args.export_dicom:
+            try:
+                dataset.save_as(args.export_dicom, enforce_file_format=True)
+            except OSError as error:
+                raise WorkstationError(f"Cannot write {args.export_dicom} ({error.strerror or error}).") from error
+            print(f"exported {protocol.id} to {args.export_dicom}")
+        else:
+            settings = load_pacs_settings()
+            via = store_hanging_protocol(resolve_node(args.push_to, settings), settings.local, dataset)
+            print(f"stored {protocol.id} on {args.push_to} ({via})")
+        _print_losses("not carried by DICOM", losses)
+        return 0
+    if args.import_dicom:
+        try:
+            dataset = dcmread(args.import_dicom)
+        except (OSError, InvalidDicomError) as error:
+            raise WorkstationError(f"Cannot read {args.import_dicom} as DICOM ({error}).") from error
+        datasets = [(str(args.import_dicom), dataset)]
+    else:
+        settings = load_pacs_settings()
+        node = resolve_node(args.pull_from, settings)
+        remotes = find_hanging_protocols(node, settings.local)
+        datasets = [(f"{args.pull_from} {r.sop_instance_uid}", retrieve_hanging_protocol(node, settings.local, r))
+                    for r in remotes]
+        print(f"{len(remotes)} hanging protocol(s) on {args.pull_from}")
+    for source, dataset in datasets:
+        protocol, losses = import_protocol(dataset, source)
+        path = save_user_protocol(protocol, args.user)
+        print(f"imported {protocol.id} ({protocol.level}) from {source} to {path}")
+        _print_losses("not represented", losses)
+    return 0
+
+
+def _print_losses(what: str, losses: list[str]) -> None:
+    for loss in losses:
+        print(f"  {what}: {loss}")

@@ -57,12 +57,13 @@ class RemoteHangingProtocol:
 
 def find_hanging_protocols(node: PacsNode, local: LocalNode) -> list[RemoteHangingProtocol]:
     """Every Hanging Protocol instance on the PACS: by HP C-FIND, else by QIDO-RS on the SOP class."""
-    try:
-        return _c_find(node, local)
-    except HangingProtocolQrUnsupported:
-        if not node.dicomweb_url:
-            raise
-        log.info("%s has no hanging protocol Q/R; querying DICOMweb", node.address)
+    if not _web_only(node):
+        try:
+            return _c_find(node, local)
+        except HangingProtocolQrUnsupported:
+            if not node.dicomweb_url:
+                raise
+            log.info("%s has no hanging protocol Q/R; querying DICOMweb", node.address)
     answers = _qido(node)
     return [_remote(item, DICOMWEB) for item in answers]
 
@@ -81,15 +82,21 @@ def retrieve_hanging_protocol(node: PacsNode, local: LocalNode, remote: RemoteHa
 
 def store_hanging_protocol(node: PacsNode, local: LocalNode, dataset: Dataset) -> str:
     """Send one Hanging Protocol instance; returns how it went (``via``)."""
-    try:
-        _c_store(node, local, dataset)
-        return HANGING_PROTOCOL_QR
-    except HangingProtocolQrUnsupported:
-        if not node.dicomweb_url:
-            raise
-        log.info("%s refuses Hanging Protocol Storage; storing it as an ordinary instance over STOW-RS", node.address)
+    if not _web_only(node):
+        try:
+            _c_store(node, local, dataset)
+            return HANGING_PROTOCOL_QR
+        except HangingProtocolQrUnsupported:
+            if not node.dicomweb_url:
+                raise
+            log.info("%s refuses Hanging Protocol Storage; storing it as an ordinary instance over STOW-RS",
+                     node.address)
     _stow(node, _as_ordinary_instance(dataset))
     return DICOMWEB
+
+
+def _web_only(node: PacsNode) -> bool:
+    return node.retrieve_method == "web" or not node.aet
 
 
 # --- DIMSE -------------------------------------------------------------------------------------------
