@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from tests.conftest import PROJECT_ROOT
 from tests.worklist.conftest import mllp_send

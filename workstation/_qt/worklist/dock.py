@@ -20,7 +20,6 @@ from workstation.worklist.exam import Exam, ReadingStatus
 from workstation.worklist.filters import load_filter
 from workstation.worklist.patient_context import open_patient_record
 from workstation.worklist.reading_session import ReadingSession
-from workstation.worklist.ris_outbox import RisOutbox
 from workstation.worklist.service import WorklistService
 from workstation.worklist.store import WorklistStore
 
