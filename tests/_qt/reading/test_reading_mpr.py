@@ -247,3 +247,13 @@ def test_ctrl_r_registers_a_shifted_prior_and_scrolling_follows_the_anatomy(view
     assert left.slice_index == 21 and right.slice_index == 26  # by anatomy, not by image number
     _press(qtbot, view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # off again
     assert not view.session.sync.is_registered("current", "prior")
+
+
+def test_cheat_sheet_lists_the_mpr_and_3d_keys(view, qtbot):
+    view.open_stacks([phantom_stack(slices=3, size=16)])
+    _press(qtbot, view, "?")
+    lines = view.cheat_sheet.lines
+    assert ("MPR and 3D", "M", "MPR of the active viewport's series / back to 2D") in lines
+    assert ("MPR and 3D", "V", "3D of the active viewport's series / back to 2D") in lines
+    assert ("MPR slab", "T", "MPR: slab MIP / MinIP / average") in lines
+    assert ("Linking", "Ctrl+R", "Register current and prior (scroll by anatomy) / undo") in lines
