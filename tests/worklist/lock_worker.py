@@ -8,13 +8,13 @@ import json
 import sys
 import time
 
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.store import WorklistStore
 
 
 def main(url: str, mode: str, start_at: float, user: str) -> None:
     with WorklistStore(url) as store:
-        session = ReadingSession(store, user)
+        session = ReaderSession(store, user)
         accessions = [exam.accession_number for exam in store.exams()]
         time.sleep(max(0.0, start_at - time.time()))
         got: list[str] = []

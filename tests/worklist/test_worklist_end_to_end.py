@@ -14,7 +14,7 @@ from workstation.worklist.demo_orders import order_message, worklist_item, write
 from workstation.demo.catalog import HEAD_MR
 from workstation.worklist.exam import Priority, ReadingStatus
 from workstation.worklist.hl7_listener import HL7Listener
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.ris_outbox import RisAddress, RisOutbox
 from workstation.worklist.sources import WorklistPoller
 from workstation.worklist.store import WorklistStore
@@ -46,9 +46,9 @@ def test_two_stations_work_through_hl7_and_mwl_orders_with_images_from_orthanc(
 
         station_a, station_b = WorklistStore(postgres_url), WorklistStore(postgres_url)
         outbox = RisOutbox(tmp_path / "outbox.sqlite")
-        alice = ReadingSession(station_a, "alice", on_status_changed=lambda exam, status:
+        alice = ReaderSession(station_a, "alice", on_status_changed=lambda exam, status:
                                outbox.report_status_changed(exam.accession_number, status))
-        bob = ReadingSession(station_b, "bob")
+        bob = ReaderSession(station_b, "bob")
         listed = {exam.accession_number: exam for exam in station_b.exams()}
         assert set(listed) == {"ER-CT-1", "OP-CT-2", HEAD_MR.accession_number}
         assert listed["ER-CT-1"].image_count == 12 and listed["ER-CT-1"].priority == Priority.STAT

@@ -15,7 +15,7 @@ from workstation.worklist.demo_orders import order_message
 from workstation.worklist.errors import StoreUnavailable
 from workstation.worklist.hl7_orders import handle_text
 from workstation.worklist.exam import Priority, ReadingStatus
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.store import WorklistStore
 
 EXAMS = 40
@@ -56,7 +56,7 @@ def test_locks_and_statuses_are_the_same_on_both_stations(postgres_url):
     with WorklistStore(postgres_url) as first, WorklistStore(postgres_url) as second:
         first.upsert_order(order("ACC1"))
         first.record_images("ACC1", 3, True)
-        alice, bob = ReadingSession(first, "alice"), ReadingSession(second, "bob")
+        alice, bob = ReaderSession(first, "alice"), ReaderSession(second, "bob")
         assert alice.open("ACC1").acquired
         seen = bob.open("ACC1")
         assert not seen.acquired and seen.exam.locked_by == "alice"

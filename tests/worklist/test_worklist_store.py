@@ -9,13 +9,13 @@ import pytest
 from tests.worklist.conftest import order
 from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Priority, ReadingStatus
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 
 
 def test_a_second_reader_gets_the_exam_read_only_and_sees_who_holds_it(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 10, True)
-    alice, bob = ReadingSession(store, "alice"), ReadingSession(store, "bob")
+    alice, bob = ReaderSession(store, "alice"), ReaderSession(store, "bob")
     assert alice.open("A1").acquired
     second = bob.open("A1")
     assert not second.acquired
@@ -26,7 +26,7 @@ def test_a_second_reader_gets_the_exam_read_only_and_sees_who_holds_it(store):
 def test_closing_releases_the_lock_and_an_undictated_exam_is_unread_again(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 10, True)
-    alice, bob = ReadingSession(store, "alice"), ReadingSession(store, "bob")
+    alice, bob = ReaderSession(store, "alice"), ReaderSession(store, "bob")
     alice.open("A1")
     alice.close("A1")
     assert store.exam("A1").status == ReadingStatus.IMAGES_AVAILABLE
@@ -36,8 +36,8 @@ def test_closing_releases_the_lock_and_an_undictated_exam_is_unread_again(store)
 def test_an_expired_lease_can_be_taken_over_and_the_old_holder_learns_it(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 10, True)
-    alice = ReadingSession(store, "alice", lease_seconds=0.2)
-    bob = ReadingSession(store, "bob")
+    alice = ReaderSession(store, "alice", lease_seconds=0.2)
+    bob = ReaderSession(store, "bob")
     alice.open("A1")
     assert not bob.open("A1").acquired
     time.sleep(0.3)
@@ -49,7 +49,7 @@ def test_an_expired_lease_can_be_taken_over_and_the_old_holder_learns_it(store):
 def test_every_transition_is_recorded_with_user_and_time(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 3, True)
-    session = ReadingSession(store, "alice")
+    session = ReaderSession(store, "alice")
     session.open("A1")
     session.set_status("A1", ReadingStatus.DICTATED)
     session.set_status("A1", ReadingStatus.PRELIMINARY)
@@ -66,7 +66,7 @@ def test_every_transition_is_recorded_with_user_and_time(store):
 def test_status_changes_need_the_lock_and_follow_the_workflow(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 3, True)
-    alice, bob = ReadingSession(store, "alice"), ReadingSession(store, "bob")
+    alice, bob = ReaderSession(store, "alice"), ReaderSession(store, "bob")
     alice.open("A1")
     with pytest.raises(WorklistError, match="not locked by you"):
         bob.set_status("A1", ReadingStatus.DICTATED)
@@ -77,7 +77,7 @@ def test_status_changes_need_the_lock_and_follow_the_workflow(store):
 
 def test_scheduled_exams_without_images_cannot_be_locked(store):
     store.upsert_order(order("A1"))
-    result = ReadingSession(store, "alice").open("A1")
+    result = ReaderSession(store, "alice").open("A1")
     assert not result.acquired and result.exam.status == ReadingStatus.SCHEDULED
 
 
@@ -90,7 +90,7 @@ def test_open_next_takes_stat_then_emergency_then_longest_waiting_and_skips_lock
         store.upsert_order(order(accession, priority, emergency, ordered))
         if accession != "NO-IMAGES":
             store.record_images(accession, 5, True)
-    alice, bob = ReadingSession(store, "alice"), ReadingSession(store, "bob")
+    alice, bob = ReaderSession(store, "alice"), ReaderSession(store, "bob")
     assert alice.open_next().exam.accession_number == "STAT-NEW"
     assert alice.following("STAT-NEW").accession_number == "URGENT"
     assert bob.open_next().exam.accession_number == "URGENT"
@@ -111,7 +111,7 @@ def test_cancelled_orders_leave_the_list_and_come_back_when_ordered_again(store)
 def test_order_updates_keep_status_and_lock(store):
     store.upsert_order(order("A1"))
     store.record_images("A1", 5, True)
-    session = ReadingSession(store, "alice")
+    session = ReaderSession(store, "alice")
     session.open("A1")
     store.upsert_order(order("A1", Priority.STAT, procedure="CT Chest"))
     exam = store.exam("A1")
@@ -142,7 +142,7 @@ def test_status_listener_hears_what_the_ris_must_be_told(store):
     heard = []
     store.upsert_order(order("A1"))
     store.record_images("A1", 1, True)
-    session = ReadingSession(store, "alice", on_status_changed=lambda exam, status: heard.append(status))
+    session = ReaderSession(store, "alice", on_status_changed=lambda exam, status: heard.append(status))
     session.open("A1")
     session.set_status("A1", ReadingStatus.DICTATED)
     assert heard == [ReadingStatus.IN_PROGRESS, ReadingStatus.DICTATED]

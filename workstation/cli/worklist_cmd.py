@@ -13,6 +13,7 @@ from dataclasses import asdict
 import hl7.client
 
 from workstation.demo import write_demo_studies
+from workstation.demo.generate import default_demo_folder
 from workstation.net.demo_pacs import DEMO_NODE_NAME, demo_pacs_folder, start_demo_pacs
 from workstation.net.orthanc_server import orthanc_installed
 from workstation.settings.pacs_nodes import load_pacs_settings
@@ -86,7 +87,9 @@ def run_seed_demo(args: argparse.Namespace) -> int:
         if not orthanc_installed():
             print("workstation: Orthanc is not installed, so there are no MWL items or PACS image counts for the demo.")
             return 1
-        files = write_demo_studies().paths
+        folder = default_demo_folder()
+        files = sorted(folder.rglob("*.dcm")) if folder.is_dir() else []
+        files = files or write_demo_studies(folder).paths
         node = start_demo_pacs(files)
         written = write_demo_worklist(demo_pacs_folder() / "worklists")
         local = load_pacs_settings().local

@@ -22,7 +22,7 @@ def station_owner(user: str) -> str:
     return f"{user}@{socket.gethostname()}#{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-class ReadingSession:
+class ReaderSession:
     def __init__(self, store: WorklistStore, user: str, lease_seconds: float = DEFAULT_LEASE_SECONDS,
                  on_status_changed: StatusListener | None = None) -> None:
         self.store = store

@@ -16,7 +16,7 @@ from workstation.worklist.demo_orders import demo_orders, order_message
 from workstation.worklist.exam import Exam, ReadingStatus
 from workstation.worklist.filters import load_filter
 from workstation.worklist.hl7_orders import handle_text
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.store import WorklistStore
 
 pytestmark = pytest.mark.gui
@@ -81,7 +81,7 @@ def test_open_next_locks_the_stat_exam_and_shows_it_and_leaving_releases_it(work
 
 
 def test_an_exam_another_reader_holds_opens_read_only_and_says_who(worklist, main_window, qtbot):
-    other = ReadingSession(worklist.store, "bob")
+    other = ReaderSession(worklist.store, "bob")
     assert other.open("DEMOA0102").acquired
     panel = worklist.panel
     panel.refresh()

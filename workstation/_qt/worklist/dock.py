@@ -19,7 +19,7 @@ from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Exam, ReadingStatus
 from workstation.worklist.filters import load_filter
 from workstation.worklist.patient_context import open_patient_record
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.service import WorklistService
 from workstation.worklist.store import WorklistStore
 
@@ -46,7 +46,7 @@ class WorklistDock(QObject):
         self.prefetch = prefetch
         self.service = WorklistService(config, store, on_change=None)
         self.outbox = self.service.outbox
-        self.session = ReadingSession(store, config.reader(), config.lease_seconds, self._status_changed)
+        self.session = ReaderSession(store, config.reader(), config.lease_seconds, self._status_changed)
         self.panel = WorklistPanel(self.session, load_filter(), self.service.problems)
         self.dock = QDockWidget("Worklist", window)
         self.dock.setObjectName("worklist-dock")

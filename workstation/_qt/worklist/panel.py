@@ -20,7 +20,7 @@ from workstation._qt.worklist.table_model import ACCESSION_ROLE, SORT_ROLE, Work
 from workstation.worklist.columns import COLUMN_TITLES, counts_text, patient_text
 from workstation.worklist.exam import Exam, Priority, ReadingStatus
 from workstation.worklist.filters import DEFAULT_STATUSES, WorklistFilter, save_filter
-from workstation.worklist.reading_session import ReadingSession
+from workstation.worklist.reader_session import ReaderSession
 from workstation.worklist.store import LockResult
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class WorklistPanel(QWidget):
     stat_announced = Signal(str)
     message = Signal(str)
 
-    def __init__(self, session: ReadingSession, worklist_filter: WorklistFilter | None = None,
+    def __init__(self, session: ReaderSession, worklist_filter: WorklistFilter | None = None,
                  problems: Callable[[], dict[str, str]] | None = None, refresh_ms: int = REFRESH_MS,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
