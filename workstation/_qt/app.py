@@ -16,6 +16,7 @@ from workstation._qt.main_window import MainWindow
 from workstation._qt.hanging.controller import HangingController
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.worklist.dock import install_worklist
+from workstation._qt.reporting.dock import install_report_editor
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def build_main_window(archive: Archive) -> MainWindow:
     """The main window with every screen plugged in (also what the self-test opens)."""
     window = MainWindow(archive)
     reading = ReadingView(archive)
-    HangingController(reading, archive)  # each opened exam is hung by its best hanging protocol
+    hanging = HangingController(reading, archive)  # each opened exam is hung by its best hanging protocol
+    window.statusBar().addPermanentWidget(hanging.status_label)
     window.install_reading_screen(reading)
     return window
 
@@ -52,6 +54,7 @@ def run_application(screenshot: str | None = None) -> int:
     try:
         window = build_main_window(archive)
         install_worklist(window)  # the RIS worklist dock (workstation/_qt/worklist/)
+        install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
         window.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
+from workstation._qt.app import build_main_window
 from workstation._qt.hanging.controller import HangingController
 from workstation._qt.hanging.save_dialog import SaveProtocolDialog
 from workstation._qt.reading.reading_view import ReadingView
@@ -42,6 +44,9 @@ def test_opening_the_ct_hangs_current_and_prior_in_their_boxes_with_their_window
     assert reading.session.sync.link_scroll
     qtbot.waitUntil(lambda: "Protocol: CT chest with prior - stage 1/3: Axial with prior" in reading.status.text(),
                     timeout=TIMEOUT_MS)
+    qtbot.keyClick(reading, Qt.Key.Key_2)  # another message in the reading status line...
+    assert "Lung" in reading.status.text()
+    assert controller.status_label.text().startswith("Protocol: CT chest with prior - stage 1/3")  # ...not here
 
 
 def test_stage_keys_step_through_the_stages_and_empty_boxes_say_what_they_expected(hung_reading, qtbot):
@@ -90,3 +95,34 @@ def test_the_screen_saved_as_protocol_hangs_the_next_opening_for_this_user(hung_
     viewport = reading.session.viewports[0]
     assert viewport.stack.display_name == "Chest 3.0 mm" and viewport.window.name == "Bone"
     qtbot.waitUntil(lambda: "Protocol: Chest bone" in reading.status.text(), timeout=TIMEOUT_MS)
+
+
+def test_a_broken_protocol_file_is_skipped_with_a_visible_warning(hung_reading, qtbot, main_window):
+    reading, controller, (prior, current) = hung_reading
+    folder = user_protocols_folder("reader")
+    folder.mkdir(parents=True)
+    (folder / "broken.yaml").write_text("id: broken\nname: Broken\nstages:\n  - layout: 9x9\n    boxes: []\n")
+
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+
+    assert controller.hanging.current_plan.protocol.id == "ct-chest"
+    qtbot.waitUntil(lambda: "Hanging protocol skipped: " in reading.status.text(), timeout=TIMEOUT_MS)
+    assert f"{folder / 'broken.yaml'}:4: stages[0].layout" in reading.status.text()
+
+
+def test_the_application_window_hangs_by_protocol_and_shows_it_in_its_status_bar(qtbot, main_window):
+    window = build_main_window(main_window.archive)
+    qtbot.addWidget(window)
+
+    label = window.statusBar().findChild(QLabel, "hanging-protocol")
+    assert label is not None and window.reading_screen.hanging_planner is not None
+    dx = max((s for s in main_window.archive.studies() if "DX" in s.modalities), key=lambda s: s.study_date)
+    window.open_study(dx.study_instance_uid)
+    qtbot.waitUntil(lambda: label.text().startswith("Protocol: Chest radiograph with prior"), timeout=TIMEOUT_MS)
+    assert window.reading_screen.session.layout.name == "2x2"
+    current_pa, prior_pa = (viewport.stack for viewport in window.reading_screen.session.viewports[:2])
+    assert not current_pa.is_prior and prior_pa.is_prior
+    assert current_pa.labels.study_date > prior_pa.labels.study_date
+    lateral = window.reading_screen.session.viewports[2]  # the demo has no lateral view: the box says so
+    assert lateral.stack is None and lateral.expected.startswith("Lateral: modality CR or DX, not view_position PA")

@@ -4,7 +4,8 @@ The engine (workstation.hanging) reads the study's headers in a worker, started 
 of an opening arrives; when the display sets are known the plan's first stage is applied through
 ``ReadingView.apply_layout``. If the plan is not ready yet, the default hanging shows until it is.
 Commands: ``hanging.next_protocol``, ``hanging.next_stage``, ``hanging.previous_stage``,
-``hanging.save_screen``; the status line names the protocol and stage.
+``hanging.save_screen``; the reading screen's status line names the protocol and stage, and so does
+``status_label``, a permanent part of the main window's status bar that other messages do not replace.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import re
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 
 from workstation._qt.hanging.save_dialog import SaveProtocolDialog
 from workstation._qt.reading.reading_view import ReadingView
@@ -44,6 +45,9 @@ class HangingController(QObject):
         self.archive = archive
         self.user = user or current_user()
         self.hanging: Hanging | None = None
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("hanging-protocol")
+        self.hung.connect(self.status_label.setText)
         self._cache: dict[str, Hanging] = {}
         self._pending: set[str] = set()
         self._waiting_for: str | None = None  # the opened study whose plan is still being made
@@ -79,7 +83,7 @@ class HangingController(QObject):
         self.hanging = None
         if current is None or self.archive is None:
             return None
-        hanging = self._cache.get(current)
+        hanging = self._cache.pop(current, None)  # used once: the next opening reads the protocol files again
         if hanging is None:
             self._waiting_for = current
             self._start(current)
@@ -94,11 +98,12 @@ class HangingController(QObject):
 
     def _made(self, study_instance_uid: str, hanging: Hanging) -> None:
         self._pending.discard(study_instance_uid)
-        self._cache[study_instance_uid] = hanging
         if self._waiting_for == study_instance_uid:
             self._waiting_for = None
             self._take(hanging)
             self._apply_current()
+        else:
+            self._cache[study_instance_uid] = hanging
 
     def _failed(self, study_instance_uid: str, message: str) -> None:
         self._pending.discard(study_instance_uid)
