@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Protocol
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QStackedWidget, QWidget
 
@@ -24,6 +25,8 @@ class ReadingScreen(Protocol):
 
 
 class MainWindow(QMainWindow):
+    study_opened = Signal(str)  # Study Instance UID shown in the reading screen (the report editor follows it)
+
     def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Workstation {__version__}")
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
             return
         self.reading_screen.open_study(study_instance_uid)
         self.pages.setCurrentWidget(self.reading_screen)
+        self.study_opened.emit(study_instance_uid)
 
     def show_study_list(self) -> None:
         self.pages.setCurrentWidget(self.study_browser)

@@ -1,0 +1,121 @@
+"""The report editor beside the images, driven by keys only: template, macro, measurements, key image,
+autosave on focus change, sign final, addendum; dictation by toggle and push-to-talk; transcription queue."""
+
+from __future__ import annotations
+
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.reporting.virtual_microphone import virtual_microphone  # noqa: F401 (fixture)
+from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.reporting.dock import install_report_editor
+from workstation.dicom.reading import read_dataset
+from workstation.net.outbox import Outbox
+from workstation.reporting.dictation import DictationStatus, DictationStore
+from workstation.reporting.outputs import ReportOutputs
+from workstation.reporting.report import ReportStatus
+from workstation.viewer.measurements import Measurement
+
+pytestmark = pytest.mark.gui
+TIMEOUT_MS = 20_000
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def reporting(main_window, qtbot, tmp_path):
+    reading = ReadingView(main_window.archive)
+    main_window.install_reading_screen(reading)
+    outputs = ReportOutputs(pacs_outbox=Outbox(tmp_path / "outbox"), pacs_node="pacs")
+    dock = install_report_editor(main_window, author="Grey^Meredith", outputs=outputs)
+    study = next(s for s in main_window.archive.studies() if s.accession_number == "DEMOA0102")
+    main_window.open_study(study.study_instance_uid)
+    qtbot.waitUntil(lambda: reading.session.active_viewport.stack is not None
+                    and len(reading.session.active_viewport.stack) > 1, timeout=TIMEOUT_MS)
+    yield dock
+    dock.stop()
+
+
+def test_report_written_and_signed_with_keys(reporting, main_window, qtbot, workstation_home):
+    editor, reading = reporting.editor, main_window.reading_screen
+    assert editor.session.report.exam.accession_number == "DEMOA0102"
+    assert editor.session.report.template_id == "ct_chest" and "Lungs:" in editor.editors["Findings"].toPlainText()
+    assert reporting.dock.isVisible()
+
+    qtbot.keyClick(main_window, Qt.Key.Key_K, CTRL_SHIFT)
+    viewport = reading.session.active_viewport
+    shown = read_dataset(viewport.stack.sources[viewport.slice_index].path, header_only=True)
+    assert [image.sop_instance_uid for image in editor.session.report.key_images] == [str(shown.SOPInstanceUID)]
+
+    impression = editor.editors["Impression"]
+    impression.setFocus()
+    qtbot.keyClicks(impression, "Nodule. .nad")
+    qtbot.keyClick(impression, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert impression.toPlainText() == "Nodule. No acute abnormality."
+
+    stack = viewport.stack
+    reading.session.measurements.add(Measurement("length", stack.uid, 0, ((10.0, 10.0), (50.0, 10.0))))
+    findings = editor.editors["Findings"]
+    findings.setFocus()  # focus leaves the impression: the draft is saved at once
+    drafts = list((workstation_home / "reports" / "drafts").glob("*.json"))
+    assert len(drafts) == 1 and "No acute abnormality." in drafts[0].read_text()
+    findings.moveCursor(findings.textCursor().MoveOperation.End)
+    qtbot.keyClick(main_window, Qt.Key.Key_M, CTRL_SHIFT)
+    expected_mm = 40 * stack.planes[0].column_spacing
+    assert f"Length {expected_mm:.1f} mm (series" in findings.toPlainText()
+    assert findings.toPlainText().rstrip().endswith("image 1)")
+
+    qtbot.keyClick(main_window, Qt.Key.Key_F, CTRL_SHIFT)
+    report = editor.session.report
+    assert report.status is ReportStatus.FINAL and report.signatures[-1].signer == "Grey^Meredith"
+    assert editor.editors["Impression"].isReadOnly() and editor.addendum.isVisible()
+    assert len(reporting.outputs.pacs_outbox.unsent()) == 3  # PDF, SR, key images
+    assert not list((workstation_home / "reports" / "drafts").glob("*.json"))
+    assert "queued for sending" in main_window.statusBar().currentMessage()
+
+    editor.addendum.setFocus()
+    qtbot.keyClicks(editor.addendum, "Compared with outside CT: stable.")
+    qtbot.keyClick(main_window, Qt.Key.Key_A, CTRL_SHIFT)
+    assert editor.session.report.version == 2 and editor.session.report.addenda[0].text.endswith("stable.")
+    assert len(reporting.outputs.pacs_outbox.unsent()) == 5
+
+
+def test_signing_without_impression_says_why(reporting, main_window, qtbot):
+    reporting.editor.editors["Impression"].clear()
+    qtbot.keyClick(main_window, Qt.Key.Key_F, CTRL_SHIFT)
+    assert reporting.editor.session.report.status is ReportStatus.DRAFT
+    assert "impression is empty" in main_window.statusBar().currentMessage()
+
+
+def _wait_recorded(qtbot, controls, frames):
+    qtbot.waitUntil(lambda: controls.recorder.recorded_frames >= frames, timeout=TIMEOUT_MS)
+
+
+def test_dictate_by_toggle_and_push_to_talk_then_transcribe(reporting, main_window, qtbot, virtual_microphone):
+    qtbot.keyClick(main_window, Qt.Key.Key_F9)
+    controls = reporting.editor.session.controls
+    assert controls is not None and controls.recording
+    _wait_recorded(qtbot, controls, 8000)
+    qtbot.waitUntil(lambda: reporting.editor.dictation_bar.meter.value() > 20, timeout=TIMEOUT_MS)
+    qtbot.keyClick(main_window, Qt.Key.Key_F9)
+    first = controls.dictation.frames
+    assert not controls.recording and first >= 8000
+
+    qtbot.keyPress(main_window, Qt.Key.Key_F10)
+    assert controls.recording
+    _wait_recorded(qtbot, controls, 4000)
+    qtbot.keyRelease(main_window, Qt.Key.Key_F10)
+    assert not controls.recording and controls.dictation.frames >= first + 4000
+    dictation_id = controls.dictation.dictation_id
+    assert reporting.editor.session.report.dictation_ids == (dictation_id,)
+    assert DictationStore().get(dictation_id).status is DictationStatus.PENDING_TRANSCRIPTION
+
+    qtbot.keyClick(main_window, Qt.Key.Key_T, CTRL_SHIFT)
+    view = reporting.transcription
+    assert reporting.transcription_dock.isVisible() and view.pending.count() == 1
+    assert view.controls.dictation.dictation_id == dictation_id
+    view.text.setFocus()
+    qtbot.keyClicks(view.text, "No pneumothorax.")
+    qtbot.keyClick(main_window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert DictationStore().get(dictation_id).status is DictationStatus.TRANSCRIBED
+    assert DictationStore().get(dictation_id).transcript == "No pneumothorax." and view.pending.count() == 0

@@ -1,0 +1,1 @@
+"""The report editor beside the images, the dictation controls and the transcriptionist view."""

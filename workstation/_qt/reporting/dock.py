@@ -1,0 +1,249 @@
+"""Putting the report editor into the main window: a dock beside the images, the dictation and report
+commands with their keys (foot pedals send keys too), push-to-talk, key images and measurements from the
+reading screen, the transcriptionist's dock, and the sender that delivers queued report objects to the PACS."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
+
+from workstation.core.errors import WorkstationError
+from workstation.core.keymap import Keymap, KeymapError
+from workstation.dicom.reading import read_dataset
+from workstation.net.outbox import Outbox, OutboxSender
+from workstation.reporting.dictation_controls import COMMANDS as DICTATION_COMMANDS
+from workstation.reporting.measurement_text import measurement_sentences
+from workstation.reporting.outputs import ReportOutputs
+from workstation.reporting.report import Exam, KeyImage, SignatureKind
+from workstation.reporting.report_session import ReportSession
+from workstation.settings.pacs_nodes import load_pacs_settings
+from workstation.worklist.exam import ReadingStatus
+from workstation._qt.reporting.report_editor import ReportEditor
+from workstation._qt.reporting.transcription_view import TranscriptionView
+
+log = logging.getLogger(__name__)
+
+REPORT_COMMANDS = {
+    "report.toggle_editor": "Show/hide the report",
+    "report.next_section": "Next report section",
+    "report.previous_section": "Previous report section",
+    "report.expand_macro": "Expand the macro before the cursor",
+    "report.insert_measurements": "Insert the measurements into the report",
+    "report.flag_key_image": "Flag/unflag the image as a key image",
+    "report.sign_preliminary": "Sign preliminary (resident)",
+    "report.sign_final": "Sign final",
+    "report.sign_addendum": "Sign the addendum",
+    "report.transcription_queue": "Show/hide the transcription queue",
+    "report.transcription_done": "Mark the transcription done",
+}
+PUSH_TO_TALK = "dictation.push_to_talk"
+
+
+def exam_from_archive(archive, study_instance_uid: str) -> Exam:
+    study = archive.study(study_instance_uid)
+    return Exam(
+        accession_number=study.accession_number or study.study_instance_uid[-16:], patient_id=study.patient_id,
+        patient_name=study.patient_name, issuer_of_patient_id=study.issuer_of_patient_id,
+        study_instance_uid=study.study_instance_uid, study_date=study.study_date, study_time=study.study_time,
+        modality=next(iter(study.modalities), ""), procedure=study.study_description,
+    )
+
+
+class ReportDock(QObject):
+    def __init__(self, window: QMainWindow, author: str | None = None, outputs: ReportOutputs | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.author = author or getpass.getuser()
+        self.sender: OutboxSender | None = None
+        self.outputs = outputs or self._default_outputs()
+        self.editor = ReportEditor()
+        self.editor.message.connect(self._status)
+        self.dock = self._dock("Report", "report-dock", self.editor, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.transcription = TranscriptionView()
+        self.transcription.message.connect(self._status)
+        self.transcription_dock = self._dock("Transcription", "transcription-dock", self.transcription,
+                                             Qt.DockWidgetArea.RightDockWidgetArea)
+        self.transcription_dock.hide()
+        self.actions: dict[str, QAction] = {}
+        self._push_keys: set[str] = set()
+        self._add_commands()
+        QApplication.instance().installEventFilter(self)
+        window.destroyed.connect(self.stop)
+
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _default_outputs(self) -> ReportOutputs:
+        """Reports go to the first configured PACS node (queued until one exists) and, with a RIS, to the RIS."""
+        settings = load_pacs_settings()
+        outbox = Outbox()
+        node = settings.nodes[0].name if settings.nodes else "pacs"
+        if settings.nodes:
+            self.sender = OutboxSender(outbox, settings.node, settings.local).start()
+        ris_outbox = getattr(getattr(self.window, "worklist_dock", None), "outbox", None)
+        return ReportOutputs(pacs_outbox=outbox, pacs_node=node, ris_outbox=ris_outbox)
+
+    # commands ----------------------------------------------------------------------------------------
+    def _handlers(self) -> dict:
+        return {
+            "report.toggle_editor": lambda: self.dock.setVisible(not self.dock.isVisible()),
+            "report.next_section": lambda: self.editor.focus_section(1),
+            "report.previous_section": lambda: self.editor.focus_section(-1),
+            "report.expand_macro": self.editor.expand_macro,
+            "report.insert_measurements": self.insert_measurements,
+            "report.flag_key_image": self.flag_key_image,
+            "report.sign_preliminary": lambda: self.sign(SignatureKind.PRELIMINARY),
+            "report.sign_final": lambda: self.sign(SignatureKind.FINAL),
+            "report.sign_addendum": self.editor.sign_addendum,
+            "report.transcription_queue": self.toggle_transcription,
+            "report.transcription_done": self.transcription.complete,
+            "dictation.record_toggle": lambda: self._dictate("record_toggle"),
+            "dictation.play_pause": lambda: self._dictate("play_pause"),
+            "dictation.rewind": lambda: self._dictate("rewind"),
+            "dictation.fast_forward": lambda: self._dictate("fast_forward"),
+            "dictation.to_start": lambda: self._dictate("to_start"),
+            "dictation.to_end": lambda: self._dictate("to_end"),
+            "dictation.toggle_insert_overwrite": lambda: self._dictate("toggle_insert_overwrite"),
+            "dictation.mark_span": lambda: self._dictate("mark_span"),
+            "dictation.delete_span": lambda: self._dictate("delete_span"),
+        }
+
+    def _add_commands(self) -> None:
+        try:
+            keymap = Keymap.load()
+        except KeymapError as error:
+            log.error("keymap unreadable, report keys off: %s", error)
+            keymap = Keymap({})
+        titles = {**REPORT_COMMANDS, **DICTATION_COMMANDS}
+        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
+        for command_id, handler in self._handlers().items():
+            action = QAction(titles[command_id], self.window)
+            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(handler)
+            self.window.addAction(action)
+            self.actions[command_id] = action
+            if registry is not None and command_id not in registry:
+                registry.register(command_id, titles[command_id], handler)
+        self._push_keys = {QKeySequence(key).toString() for key in keymap.keys_for(PUSH_TO_TALK)}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Push-to-talk: record while the key (or pedal) is held down."""
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent):
+            if QKeySequence(event.keyCombination()).toString() in self._push_keys:
+                if not event.isAutoRepeat():  # the first object to see the key consumes it: one start, one stop
+                    self._push_to_talk(event.type() == QEvent.Type.KeyPress)
+                return True
+        return False
+
+    def _push_to_talk(self, pressed: bool) -> None:
+        controls = self._controls()
+        if controls is None:
+            return
+        try:
+            controls.start_recording() if pressed else controls.stop_recording()
+        except WorkstationError as error:
+            self._status(str(error))
+
+    def _controls(self):
+        if self.transcription_dock.isVisible() and self.transcription.controls is not None:
+            return self.transcription.controls
+        return self.editor.dictation()
+
+    def _dictate(self, action: str) -> None:
+        controls = self._controls()
+        if controls is None:
+            return
+        try:
+            getattr(controls, action)()
+        except WorkstationError as error:
+            self._status(str(error))
+
+    # exams, images, measurements ---------------------------------------------------------------------
+    def open_study(self, study_instance_uid: str) -> None:
+        archive = getattr(self.window, "archive", None)
+        try:
+            exam = exam_from_archive(archive, study_instance_uid)
+            self.open_exam(exam)
+        except WorkstationError as error:
+            self._status(f"The report cannot be opened: {error}")
+
+    def open_exam(self, exam: Exam) -> None:
+        self.editor.open_session(ReportSession(exam, self.author, self.outputs))
+        self.dock.show()
+
+    def _reading_session(self):
+        return getattr(getattr(self.window, "reading_screen", None), "session", None)
+
+    def insert_measurements(self) -> None:
+        session = self._reading_session()
+        sentences = measurement_sentences(session) if session is not None else []
+        if not sentences:
+            self._status("There are no measurements on the current exam to insert.")
+            return
+        self.editor.insert_text("\n".join(sentences))
+
+    def flag_key_image(self) -> None:
+        session = self._reading_session()
+        if self.editor.session is None or session is None or session.active_viewport.stack is None:
+            self._status("Open an exam and show an image to flag it as a key image.")
+            return
+        viewport = session.active_viewport
+        source = viewport.stack.sources[viewport.slice_index]
+        try:
+            header = read_dataset(source.path, header_only=True)
+        except WorkstationError as error:
+            self._status(str(error))
+            return
+        frames = int(getattr(header, "NumberOfFrames", 1) or 1)
+        image = KeyImage(str(header.SOPClassUID), str(header.SOPInstanceUID), str(header.SeriesInstanceUID),
+                         source.frame_index + 1 if frames > 1 else None)
+        flagged = self.editor.session.toggle_key_image(image)
+        self.editor._show_status()
+        self._status(f"Image {viewport.slice_index + 1} {'flagged' if flagged else 'no longer flagged'} as a key image.")
+
+    def sign(self, kind: SignatureKind) -> None:
+        if not self.editor.sign(kind):
+            return
+        worklist = getattr(self.window, "worklist_dock", None)
+        if worklist is not None:
+            status = ReadingStatus.FINAL if kind is SignatureKind.FINAL else ReadingStatus.PRELIMINARY
+            try:
+                worklist.set_status(status)
+            except WorkstationError as error:
+                log.info("worklist status not changed: %s", error)
+        if self.sender is not None:
+            self.sender.wake()
+
+    def toggle_transcription(self) -> None:
+        visible = not self.transcription_dock.isVisible()
+        self.transcription_dock.setVisible(visible)
+        if visible:
+            self.transcription.refresh()
+            self.transcription.text.setFocus()
+
+    def _status(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 15_000)
+
+    def stop(self) -> None:
+        self.editor.close_session()
+        if self.sender is not None:
+            self.sender.stop()
+            self.sender = None
+
+
+def install_report_editor(window: QMainWindow, author: str | None = None,
+                          outputs: ReportOutputs | None = None) -> ReportDock:
+    """Dock the report editor into ``window`` (then ``window.report_dock``); each opened study opens its report."""
+    dock = ReportDock(window, author, outputs)
+    window.study_opened.connect(dock.open_study)
+    window.report_dock = dock
+    return dock
