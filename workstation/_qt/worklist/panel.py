@@ -48,6 +48,7 @@ class WorklistPanel(QWidget):
         self.all_exams: list[Exam] = []
         self._known_stat: set[str] | None = None
         self._store_problem = ""
+        self._refreshing = False
 
         self.counts = QLabel()
         self.banner = QLabel()
@@ -115,12 +116,17 @@ class WorklistPanel(QWidget):
 
     # --- showing the list ---
     def refresh(self) -> None:
+        """Re-read the list in the worker; skipped while a read is still running (a slow database)."""
+        if self._refreshing:
+            return
+        self._refreshing = True
         store = self.session.store
         self.tasks.submit(lambda: (store.exams(), store.counts_by_status()), self._show,
                           self._store_failed, "Reading the worklist")
 
     def _show(self, result: tuple[list[Exam], dict[ReadingStatus, int]]) -> None:
         exams, counts = result
+        self._refreshing = False
         self._store_problem = ""
         self.all_exams = exams
         self.counts.setText(counts_text(counts))
@@ -129,6 +135,7 @@ class WorklistPanel(QWidget):
         self._show_problems()
 
     def _store_failed(self, message: str) -> None:
+        self._refreshing = False
         self._store_problem = message
         self._show_problems()
 
