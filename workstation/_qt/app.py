@@ -17,7 +17,6 @@ from workstation._qt.hanging.controller import HangingController
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.worklist.dock import install_worklist
 from workstation._qt.reporting.dock import install_report_editor
-from workstation._qt.reporting.dock import install_report_editor
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,6 @@ def run_application(screenshot: str | None = None) -> int:
     try:
         window = build_main_window(archive)
         install_worklist(window)  # the RIS worklist dock (workstation/_qt/worklist/)
-        install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
         window.show()
         if screenshot:
