@@ -100,7 +100,10 @@ def test_every_shipped_protocol_exports_and_imports_back_to_the_same_layout(tmp_
 
 def test_what_dicom_cannot_hold_is_reported_on_export():
     protocol = next(p for p in load_protocols("nobody").protocols if p.id == "ct-chest")
-    _, losses = export_protocol(protocol)
+    dataset, losses = export_protocol(protocol)
+    assert all(len(item.ImageSetSelectorSequence) == 1 for item in dataset.ImageSetsSequence)  # Type 1 in the IOD
+    generic = next(p for p in load_protocols("nobody").protocols if p.id == "generic")
+    assert "image set current: no selector the IOD can hold (it requires one); left empty" in export_protocol(generic)[1]
     assert any("study_description like" in loss and "weight 4" in loss for loss in losses)
     assert any("sort ('-image_count',)" in loss for loss in losses)
     assert any("slice middle" in loss for loss in losses)

@@ -70,7 +70,8 @@ def export_protocol(protocol: HangingProtocol) -> tuple[Dataset, list[str]]:
     ds.HangingProtocolCreationDateTime = datetime.datetime.now().strftime("%Y%m%d%H%M%S")
     ds.HangingProtocolDefinitionSequence = _definition(protocol.rules, losses)
     ds.NumberOfPriorsReferenced = sum(1 for s in protocol.image_sets if s.is_prior)
-    ds.ImageSetsSequence = Sequence([_image_set_item(number, s, losses)
+    implied = _implied_selector(protocol.rules)
+    ds.ImageSetsSequence = Sequence([_image_set_item(number, s, implied, losses)
                                      for number, s in enumerate(protocol.image_sets, start=1)])
     ds.NumberOfScreens = protocol.screens
     ds.NominalScreenDefinitionSequence = Sequence([_screen_item(n, protocol.screens) for n in range(protocol.screens)])
@@ -127,7 +128,14 @@ def _definition(rules: tuple[Rule, ...], losses: list[str]) -> Sequence:
     return Sequence(items)
 
 
-def _image_set_item(number: int, image_set: ImageSet, losses: list[str]) -> Dataset:
+def _implied_selector(study_rules: tuple[Rule, ...]) -> Rule | None:
+    """The IOD needs at least one image set selector: an image set without rules gets the protocol's
+    required modalities (which its studies have anyway); import drops it again."""
+    return next((Rule("modality", rule.equals, required=True) for rule in study_rules
+                 if rule.attribute == "modality" and rule.required and rule.equals), None)
+
+
+def _image_set_item(number: int, image_set: ImageSet, implied: Rule | None, losses: list[str]) -> Dataset:
     item = Dataset()
     selectors = []
     for rule in image_set.rules:
@@ -135,6 +143,12 @@ def _image_set_item(number: int, image_set: ImageSet, losses: list[str]) -> Data
         if selector is not None:
             selector.ImageSetSelectorUsageFlag = "NO_MATCH" if rule.exclude else "MATCH"
             selectors.append(selector)
+    if not selectors and implied is not None:
+        selector = _selector(implied, "image set " + image_set.name, losses)
+        selector.ImageSetSelectorUsageFlag = "MATCH"
+        selectors.append(selector)
+    if not selectors:
+        losses.append(f"image set {image_set.name}: no selector the IOD can hold (it requires one); left empty")
     item.ImageSetSelectorSequence = Sequence(selectors)
     timed = Dataset()
     timed.ImageSetNumber = number
@@ -266,7 +280,7 @@ def import_protocol(ds: Dataset, source: str = "") -> tuple[HangingProtocol, lis
     name, _, rest = description.partition(": ")
     identifier = str(ds.get("HangingProtocolName", "")) or "imported"
     rules = _definition_rules(ds, losses)
-    image_sets, numbers = _image_sets(ds, losses)
+    image_sets, numbers = _image_sets(ds, _implied_selector(rules), losses)
     screens = int(ds.get("NumberOfScreens", 1) or 1)
     stages = _stages(ds, numbers, screens, losses)
     if not stages:
@@ -297,12 +311,14 @@ def _definition_rules(ds: Dataset, losses: list[str]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _image_sets(ds: Dataset, losses: list[str]) -> tuple[tuple[ImageSet, ...], dict[int, str]]:
+def _image_sets(ds: Dataset, implied: Rule | None, losses: list[str]) -> tuple[tuple[ImageSet, ...], dict[int, str]]:
     image_sets: list[ImageSet] = []
     numbers: dict[int, str] = {}
     for item in ds.get("ImageSetsSequence", []):
         rules = tuple(rule for selector in item.get("ImageSetSelectorSequence", [])
                       if (rule := _rule_from_selector(selector, "image set selector", losses)) is not None)
+        if implied is not None and rules == (implied,):
+            rules = ()
         for timed in item.get("TimeBasedImageSetsSequence", []):
             category = str(timed.get("ImageSetSelectorCategory", ""))
             label = str(timed.get("ImageSetLabel", "")) or f"set{timed.ImageSetNumber}"
