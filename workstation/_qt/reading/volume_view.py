@@ -134,7 +134,10 @@ class VolumeView(QWidget):
 
     def render_full_quality(self) -> None:
         """One frame with no time limit: what the reader sees once the mouse stops. A drag still in
-        progress goes on at its interactive rate."""
+        progress goes on at its interactive rate. Nothing is drawn before the view is shown (its first paint
+        renders): a CPU ray-cast frame of a CT costs a good part of a second."""
+        if not self.isVisible():
+            return
         rate = self.render_window.GetDesiredUpdateRate()
         self.render_window.SetDesiredUpdateRate(STILL_UPDATE_RATE)
         self.render_window.Render()
