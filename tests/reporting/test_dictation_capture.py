@@ -64,3 +64,22 @@ def test_no_input_device_is_a_clear_message_and_keeps_the_dictation():
         recorder.start()
     assert store.unfinished() == []
     assert store.get(dictation.dictation_id).frames == 0
+
+
+def test_microphone_vanishing_mid_recording_keeps_what_was_recorded(virtual_microphone):
+    store = DictationStore()
+    dictation = store.create("A103", "dr.grey")
+    recorder = DictationRecorder(store, dictation.dictation_id)
+    recorder.start()
+    deadline = time.monotonic() + 10
+    while recorder.recorded_frames < 16000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    virtual_microphone._server.kill()  # the sound server (as a USB microphone unplugged) is gone
+    deadline = time.monotonic() + 10
+    while recorder.error is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Recording stopped" in recorder.error and "are kept" in recorder.error
+    assert not recorder.recording
+    dictation = recorder.stop()
+    assert dictation.frames >= 16000 and store.unfinished() == []
+    assert abs(dominant_frequency(store.audio(dictation.dictation_id)[:16000]) - 440) < 3

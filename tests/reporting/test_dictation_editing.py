@@ -46,7 +46,7 @@ def test_cut_off_take_is_recovered_once():
     _record(store, dictation.dictation_id, [1, 2, 3])
     journal = store.begin_take(dictation.dictation_id, TakeMode.INSERT, 1)
     journal.append(np.array([7, 8], dtype=np.int16))
-    journal.sync()
+    journal.close()  # the process died: its lock on the take is gone
     take = store.folder / dictation.dictation_id / "take.pcm"
     with open(take, "ab") as stream:  # a crash in the middle of a sample
         stream.write(b"\x05")
@@ -82,3 +82,14 @@ def test_export_flac_round_trip(tmp_path):
     target = store.export(dictation.dictation_id, tmp_path / "out.flac")
     samples, rate = soundfile.read(target, dtype="int16")
     assert rate == 16000 and samples.tolist() == list(range(-500, 500, 3))
+
+
+def test_a_take_still_being_recorded_is_not_recovered():
+    store = DictationStore()
+    dictation = store.create("ACC5", "dr.house")
+    journal = store.begin_take(dictation.dictation_id)
+    journal.append(np.array([1, 2], dtype=np.int16))
+    journal.sync()
+    assert store.unfinished() == [] and store.recover() == []
+    journal.close()  # the recorder died without finishing: now it is a cut-off take
+    assert [item.frames for item in store.recover()] == [2]

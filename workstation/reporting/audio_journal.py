@@ -12,6 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a live take is then told apart by the recording process only
+    fcntl = None
+
 from workstation.reporting.atomic import fsync_folder
 
 SAMPLE_DTYPE = np.dtype("<i2")
@@ -25,6 +30,8 @@ class AudioJournal:
         self.path = path
         self.fsync_interval = fsync_interval
         self._file = open(path, "ab")
+        if fcntl is not None:  # held while recording, so recovery never finalises a take still being recorded
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         fsync_folder(path.parent)
         self._last_sync = time.monotonic()
         self.frames = os.fstat(self._file.fileno()).st_size // SAMPLE_DTYPE.itemsize
@@ -44,6 +51,19 @@ class AudioJournal:
         if not self._file.closed:
             self.sync()
             self._file.close()
+
+
+def take_in_use(path: Path) -> bool:
+    """Whether a running recorder (this process or another) still writes this take."""
+    if fcntl is None or not path.exists():
+        return False
+    with open(path, "rb") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+    return False
 
 
 def read_journal(path: Path) -> np.ndarray:

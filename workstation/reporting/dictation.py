@@ -23,7 +23,7 @@ import soundfile
 
 from workstation.core.errors import WorkstationError
 from workstation.reporting.atomic import write_atomically, write_json_atomically
-from workstation.reporting.audio_journal import AudioJournal, read_journal
+from workstation.reporting.audio_journal import AudioJournal, read_journal, take_in_use
 from workstation.reporting.editing import TakeMode, apply_take, delete_span
 from workstation.settings.home import workstation_home
 
@@ -174,8 +174,13 @@ class DictationStore:
         return self._write_revision(dictation, delete_span(self._read_revision(dictation), start, end))
 
     def unfinished(self) -> list[Dictation]:
-        """Dictations whose recording was cut off (crash, power loss, killed process)."""
-        return [dictation for dictation in self.all() if (self._folder(dictation.dictation_id) / "take.json").exists()]
+        """Dictations whose recording was cut off (crash, power loss, killed process); not those still recording."""
+        found = []
+        for dictation in self.all():
+            folder = self._folder(dictation.dictation_id)
+            if (folder / "take.json").exists() and not take_in_use(folder / "take.pcm"):
+                found.append(dictation)
+        return found
 
     def recover(self) -> list[Dictation]:
         """Finish every cut-off take with the samples that reached the disk."""
