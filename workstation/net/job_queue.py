@@ -126,15 +126,15 @@ class NodeQueue:
             job.transfer.cancel()
         job._set(JobState.RUNNING)
         try:
-            job.report = retrieve(self.node, self.local, self.archive, job.study_instance_uid,
+            job.report = retrieve(job.node, self.local, self.archive, job.study_instance_uid,
                                   job.series_instance_uid, transfer=job.transfer, storage_scp=self.storage_scp)
         except RetrieveCancelled as cancelled:
             job._set(JobState.CANCELLED, str(cancelled))
         except WorkstationError as error:
-            log.error("retrieve job %s from %s failed: %s", job.study_instance_uid, self.node.address, error)
+            log.error("retrieve job %s from %s failed: %s", job.study_instance_uid, job.node.address, error)
             job._set(JobState.FAILED, str(error))
         except Exception as error:  # a worker must survive any one job; the job carries the message
-            log.exception("retrieve job %s from %s crashed", job.study_instance_uid, self.node.address)
+            log.exception("retrieve job %s from %s crashed", job.study_instance_uid, job.node.address)
             job._set(JobState.FAILED, f"Retrieve failed unexpectedly ({type(error).__name__}: {error}); see the log.")
         else:
             job._set(JobState.DONE)
