@@ -4,6 +4,7 @@ autosave on focus change, sign final, addendum; dictation by toggle and push-to-
 from __future__ import annotations
 
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -119,3 +120,21 @@ def test_dictate_by_toggle_and_push_to_talk_then_transcribe(reporting, main_wind
     qtbot.keyClick(main_window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert DictationStore().get(dictation_id).status is DictationStatus.TRANSCRIBED
     assert DictationStore().get(dictation_id).transcript == "No pneumothorax." and view.pending.count() == 0
+
+
+def test_cut_off_dictation_is_offered_and_recovered_by_key(main_window, qtbot, tmp_path):
+    store = DictationStore()
+    dictation = store.create("DEMOA0102", "Grey^Meredith")
+    journal = store.begin_take(dictation.dictation_id)
+    journal.append(np.arange(1600, dtype=np.int16))
+    journal.close()  # the workstation died mid-dictation
+    dock = install_report_editor(main_window, author="Grey^Meredith",
+                                 outputs=ReportOutputs(pacs_outbox=Outbox(tmp_path / "outbox"), pacs_node="pacs"))
+    try:
+        assert "1 dictation(s) were cut off" in main_window.statusBar().currentMessage()
+        assert "Ctrl+Shift+R" in main_window.statusBar().currentMessage()
+        qtbot.keyClick(main_window, Qt.Key.Key_R, CTRL_SHIFT)
+        assert store.unfinished() == [] and store.get(dictation.dictation_id).frames == 1600
+        assert "Recovered 1 dictation(s)" in main_window.statusBar().currentMessage()
+    finally:
+        dock.stop()

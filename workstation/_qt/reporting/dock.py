@@ -15,6 +15,7 @@ from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
 from workstation.dicom.reading import read_dataset
 from workstation.net.outbox import Outbox, OutboxSender
+from workstation.reporting.dictation import DictationStore
 from workstation.reporting.dictation_controls import COMMANDS as DICTATION_COMMANDS
 from workstation.reporting.measurement_text import measurement_sentences
 from workstation.reporting.outputs import ReportOutputs
@@ -39,6 +40,7 @@ REPORT_COMMANDS = {
     "report.sign_addendum": "Sign the addendum",
     "report.transcription_queue": "Show/hide the transcription queue",
     "report.transcription_done": "Mark the transcription done",
+    "dictation.recover": "Recover dictations cut off by a crash",
 }
 PUSH_TO_TALK = "dictation.push_to_talk"
 
@@ -73,6 +75,7 @@ class ReportDock(QObject):
         self._add_commands()
         QApplication.instance().installEventFilter(self)
         window.destroyed.connect(self.stop)
+        self._offer_recovery()
 
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -105,6 +108,7 @@ class ReportDock(QObject):
             "report.sign_addendum": self.editor.sign_addendum,
             "report.transcription_queue": self.toggle_transcription,
             "report.transcription_done": self.transcription.complete,
+            "dictation.recover": self.recover_dictations,
             "dictation.record_toggle": lambda: self._dictate("record_toggle"),
             "dictation.play_pause": lambda: self._dictate("play_pause"),
             "dictation.rewind": lambda: self._dictate("rewind"),
@@ -222,6 +226,21 @@ class ReportDock(QObject):
                 log.info("worklist status not changed: %s", error)
         if self.sender is not None:
             self.sender.wake()
+
+    def _offer_recovery(self) -> None:
+        """After a crash: say how many dictations were cut off and which key recovers them."""
+        unfinished = DictationStore().unfinished()
+        if unfinished:
+            keys = " or ".join(key.toString() for key in self.actions["dictation.recover"].shortcuts()) or "Recover"
+            self._status(f"{len(unfinished)} dictation(s) were cut off by a crash or power loss: press {keys} "
+                         "to recover them (all but at most the last second).")
+
+    def recover_dictations(self) -> None:
+        recovered = DictationStore().recover()
+        seconds = sum(dictation.duration_seconds for dictation in recovered)
+        self._status(f"Recovered {len(recovered)} dictation(s), {seconds:.0f} s of audio; they wait for transcription."
+                     if recovered else "No cut-off dictations to recover.")
+        self.transcription.refresh()
 
     def toggle_transcription(self) -> None:
         visible = not self.transcription_dock.isVisible()
