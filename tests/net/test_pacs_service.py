@@ -26,7 +26,7 @@ def test_open_study_fetches_current_then_priors_by_c_move(pacs, local, tmp_path,
                                  listener=lambda job: states.append((job.study_instance_uid, job.state)))
         assert job.wait(30) and job.state is JobState.DONE, job.error
         deadline = time.monotonic() + 30
-        while len(archive.studies()) < 2 and time.monotonic() < deadline:
+        while sum(state is JobState.DONE for _uid, state in states) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         studies = archive.studies()
         assert len(studies) == 2 and all(study.patient_id == header.PatientID for study in studies)
