@@ -30,3 +30,23 @@ def test_registered_prior_follows_the_anatomy_not_the_image_offset():
     assert current.slice_index == 24
     group.set_registration("current", "prior", None)
     assert not group.is_registered("current", "prior")
+
+
+def test_each_link_kind_has_its_own_members_and_a_viewport_can_leave_them_all():
+    a, b, c = (Viewport(phantom_stack(uid, slices=10)) for uid in "abc")
+    group = SyncGroup(viewports=[a, b, c], link_scroll=True, link_window=True)
+    group.set_members("scroll", [a, b])  # as a hanging protocol's scroll group of two boxes
+    a.go_to(4)
+    a.set_window(100, 500)
+    assert set(map(id, group.propagate(a))) == {id(b), id(c)}
+    assert (b.slice_index, c.slice_index) == (4, 0)  # c is not in the scroll group
+    assert b.window == a.window and c.window == a.window  # but it follows the window
+    assert group.toggle_member(c) is False  # c leaves every link
+    a.set_window(50, 300)
+    group.propagate(a)
+    assert c.window.width == 500 and b.window.width == 300
+    assert group.toggle_member(c) is True
+    group.set_members("scroll", None)
+    a.go_to(6)
+    group.propagate(a)
+    assert c.slice_index == 6

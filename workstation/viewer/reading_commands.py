@@ -65,6 +65,7 @@ def register_reading_commands(registry: CommandRegistry, session: ReadingSession
     add("sync.toggle_scroll_link", "Link/unlink scrolling of all viewports", session.toggle_scroll_link)
     add("sync.toggle_window_link", "Link/unlink window/level of all viewports", session.toggle_window_link)
     add("sync.toggle_zoom_link", "Link/unlink zoom and pan of all viewports", session.toggle_zoom_link)
+    add("sync.toggle_viewport_link", "Take this viewport out of the links / back in", session.toggle_viewport_link)
     for tool in TOOL_NAMES:
         add(f"tool.{tool}", f"Left button: {TOOL_TITLES[tool]}", lambda tool=tool: session.set_tool(tool))
     add("measurement.delete", "Delete the last measurement on this image", session.delete_last_measurement)

@@ -34,7 +34,7 @@ class ReadingSession:
         self.fullscreen = False
         self.active_tool = "window_level"
         self.measurements = MeasurementList()
-        self.sync = SyncGroup(viewports=self.viewports)
+        self.sync = SyncGroup(viewports=list(self.viewports))
         self.message = ""  # the last thing the user should read in the status line
         self.view_mode = STACK  # STACK: the grid alone; MPR or VOLUME_RENDERING: the volume panel beside it
         self.volume_planes: tuple[str, list[ImagePlane]] = ("", [])  # (frame of reference, MPR planes) shown
@@ -148,6 +148,11 @@ class ReadingSession:
         self.sync.link_zoom = not self.sync.link_zoom
         self.message = "Zoom and pan linked" if self.sync.link_zoom else "Zoom and pan unlinked"
         self.sync.propagate(self.active_viewport)
+
+    def toggle_viewport_link(self) -> None:
+        """The active viewport leaves every link (scroll, window, zoom) or joins them again."""
+        linked = self.sync.toggle_member(self.active_viewport)
+        self.message = "This viewport follows the links again" if linked else "This viewport is out of the links"
 
     def locate(self, source: Viewport, image_point: tuple[float, float]) -> None:
         """Shift+click: the other visible viewports of the same patient space go to the clicked point."""
