@@ -116,7 +116,8 @@ class DictationStore:
         try:
             return Dictation.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise DictationError(f"There is no dictation {dictation_id!r}; `workstation dictation list` shows them.") from None
+            raise DictationError(
+                f"There is no dictation {dictation_id!r}; `workstation dictation list` shows them.") from None
         except (OSError, ValueError, TypeError) as error:
             log.error("dictation record %s unreadable: %s", path, error)
             raise DictationError(f"The record of dictation {dictation_id!r} cannot be read ({error}).") from error
@@ -146,7 +147,8 @@ class DictationStore:
         dictation = self.get(dictation_id)
         folder = self._folder(dictation_id)
         if (folder / "take.json").exists():
-            raise DictationError("This dictation has an unfinished recording; recover it first (`workstation dictation recover`).")
+            raise DictationError("This dictation has an unfinished recording; recover it first "
+                                 "(`workstation dictation recover`).")
         take = {"mode": mode.value, "position": int(position), "base_revision": dictation.audio_revision}
         (folder / "take.pcm").unlink(missing_ok=True)
         write_json_atomically(folder / "take.json", take)
@@ -191,13 +193,14 @@ class DictationStore:
         return recovered
 
     def export(self, dictation_id: str, target: Path) -> Path:
-        """Copy the audio to ``target``; the format follows its extension (.wav, .flac, .ogg)."""
+        """Copy the audio to ``target`` as 16-bit PCM; the format follows its extension (.wav, .flac)."""
         audio = self.audio(dictation_id)
         dictation = self.get(dictation_id)
         try:
-            soundfile.write(str(target), audio, dictation.sample_rate, subtype="PCM_16" if target.suffix.lower() != ".ogg" else None)
+            soundfile.write(str(target), audio, dictation.sample_rate)
         except (soundfile.LibsndfileError, TypeError, ValueError, OSError) as error:
-            raise DictationError(f"Cannot write {target}: {error}. Use a .wav or .flac file name in a writable folder.") from error
+            raise DictationError(
+                f"Cannot write {target}: {error}. Use a .wav or .flac file name in a writable folder.") from error
         return target
 
     # internals ---------------------------------------------------------------------------------------
@@ -212,7 +215,8 @@ class DictationStore:
             value = json.loads((folder / "take.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        return Take(mode=TakeMode(value["mode"]), position=int(value["position"]), base_revision=int(value["base_revision"]))
+        return Take(mode=TakeMode(value["mode"]), position=int(value["position"]),
+                    base_revision=int(value["base_revision"]))
 
     def _read_revision(self, dictation: Dictation) -> np.ndarray:
         if dictation.audio_revision == 0:

@@ -35,7 +35,7 @@ class DictationBar(QWidget):
     def refresh(self) -> None:
         if self.controls is None:
             self.meter.setValue(0)
-            self.state.setText("No dictation (F9 records, F10 records while held)")
+            self.state.setText("No dictation yet")
             return
         self.meter.setValue(round(min(1.0, self.controls.level * 2) * 100))
         self.state.setText(self.controls.describe())

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget
-from PySide6.QtCore import Qt
 
 from workstation.core.errors import WorkstationError
 from workstation.reporting.macros import expand_at, load_macros
@@ -177,7 +176,8 @@ class ReportEditor(QWidget):
             return False
         self._build_sections()
         self.dictation_bar.set_controls(None)
-        queued = "PDF, SR" + (", key images" if delivery.kos_uid else "") + (", RIS result" if delivery.oru_control_id else "")
+        queued = ("PDF, SR" + (", key images" if delivery.kos_uid else "")
+                  + (", RIS result" if delivery.oru_control_id else ""))
         self.message.emit(f"Report signed {delivery.report.status.value}; queued for sending: {queued}.")
         return True
 
