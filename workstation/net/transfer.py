@@ -66,6 +66,7 @@ class Transfer:
         self.archive = archive
         self._progress = progress
         self._lock = threading.Lock()
+        self._report_lock = threading.RLock()
         self._cancelled = threading.Event()
         self._cancel_actions: list[Callable[[], None]] = []
         self._wanted: set[str] = set()
@@ -162,8 +163,10 @@ class Transfer:
             )
 
     def _report(self) -> None:
+        """Snapshot and callback under one lock, so listeners see counts in order across writer threads."""
         if self._progress is not None:
-            self._progress(self.snapshot())
+            with self._report_lock:
+                self._progress(self.snapshot())
 
     # cancel -------------------------------------------------------------------------------------
     @property
