@@ -27,6 +27,8 @@ from workstation._qt.reading.keymap_dialog import KeymapDialog
 from workstation._qt.reading.series_strip import SeriesStrip, thumbnail
 from workstation._qt.reading.stack_loading import StackLoader
 from workstation._qt.reading.stack_viewport import StackViewport
+from workstation._qt.reading.prior_registration import PriorRegistration
+from workstation._qt.reading.volume_keys import volume_panel_action
 from workstation._qt.reading.volume_panel import VolumePanel, crosshair_planes, next_slab, next_slab_mode
 from workstation.core.commands import CommandRegistry
 from workstation.core.errors import WorkstationError
@@ -37,13 +39,9 @@ from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import MAX_GRID
 from workstation.viewer.reading_commands import register_reading_commands
 from workstation.viewer.reading_session import MPR, STACK, VOLUME_RENDERING, ReadingSession
-from workstation.viewer.stack_volume import build_volume
-from workstation.viewer.sync import same_space
 from workstation.viewer.view_plan import ViewportBox, ViewType, find_stack
-from workstation.viewer.viewport import ZOOM_STEP, Viewport
 from workstation.viewer.window_presets import WindowPresets
 from workstation.volume.mpr import Crosshair
-from workstation.volume.registration import register_rigid
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +84,7 @@ class ReadingView(QWidget):
         self.toolbox = Toolbox()
         self.tasks = BackgroundTasks(self)
         self.loader = StackLoader(self.tasks, self)
+        self.registration = PriorRegistration(self.session, self.tasks, self._update_status)
         self.loader.preview_ready.connect(self._preview_ready)
         self.loader.stacks_ready.connect(self._stacks_ready)
         self.loader.image_ready.connect(self._image_ready)
@@ -247,7 +246,9 @@ class ReadingView(QWidget):
 
     def run_command(self, command_id: str) -> None:
         try:
-            if self._volume_panel_command(command_id):
+            action = volume_panel_action(command_id, self.panel, self.session)
+            if action is not None:
+                action()
                 self._update_status()
                 return
             self.registry.execute(command_id)
@@ -460,46 +461,6 @@ class ReadingView(QWidget):
         self.session.locate_point(frame_of_reference_uid, crosshair.center)
         self._repaint_viewports()
 
-    def _volume_panel_command(self, command_id: str) -> bool:
-        """While MPR or 3D shows, the image keys act on it; False for commands it leaves to the 2D viewports."""
-        if self.session.view_mode == STACK or not self.panel.is_ready:
-            return False
-        panel = self.panel
-        actions: dict[str, Callable[[], object]] = {
-            "viewport.next_image": lambda: panel.scroll(-1),  # as in a CT stack: Down goes towards the feet
-            "viewport.previous_image": lambda: panel.scroll(1),
-            "viewport.next_page": lambda: panel.page(-1),
-            "viewport.previous_page": lambda: panel.page(1),
-            "viewport.rotate_clockwise": lambda: panel.rotate(1),
-            "viewport.rotate_counterclockwise": lambda: panel.rotate(-1),
-            "viewport.zoom_in": lambda: panel.zoom(ZOOM_STEP),
-            "viewport.zoom_out": lambda: panel.zoom(1 / ZOOM_STEP),
-            "viewport.reset": panel.reset,
-            "layout.next_viewport": lambda: panel.next_plane(1),
-            "layout.previous_viewport": lambda: panel.next_plane(-1),
-        }
-        if command_id.startswith("viewport.window_preset_"):
-            number = int(command_id.rsplit("_", 1)[1])
-            actions[command_id] = lambda: self._volume_preset(number)
-        action = actions.get(command_id)
-        if action is None:
-            return False
-        self.session.message = ""
-        action()
-        return True
-
-    def _volume_preset(self, number: int) -> None:
-        if self.session.view_mode == VOLUME_RENDERING:
-            self.session.message = self.panel.set_preset(number)
-            return
-        stack = self.panel.stack
-        windows = self.session.presets.for_modality(stack.labels.modality, stack.header_windows)
-        if not 1 <= number <= len(windows):
-            self.session.message = f"No window preset {number} for {stack.labels.modality or 'this image'}."
-            return
-        self.panel.set_window(windows[number - 1])
-        self.session.message = f"MPR window: {windows[number - 1].name}"
-
     def _slab(self, change) -> None:
         self.session.message = self.panel.change_slab(change)
         self._update_status()
@@ -508,47 +469,8 @@ class ReadingView(QWidget):
         self.session.message = self.panel.toggle_clipping_box()
         self._update_status()
 
-    # --- current vs prior ---
     def toggle_registration(self) -> None:
-        """Rigidly register the active viewport's volume with the other visible one in another patient space
-        (a worker runs SimpleITK), then scroll them by anatomy; the same command again forgets it."""
-        active = self.session.active_viewport
-        partner = next((v for v in self.session.visible_viewports if v is not active and v.stack is not None
-                        and active.stack is not None and v.stack is not active.stack and not same_space(active, v)),
-                       None)
-        if partner is None:
-            raise WorkstationError("Registration needs two viewports showing volumes in different frames of "
-                                   "reference (current and prior side by side).")
-        current, prior = (active, partner) if not active.stack.is_prior else (partner, active)
-        sync = self.session.sync
-        if sync.is_registered(current.stack.uid, prior.stack.uid):
-            sync.set_registration(current.stack.uid, prior.stack.uid, None)
-            self.session.message = "Registration off: linked scrolling keeps the image offset."
-            self.session.notify()
-            return
-        stacks = (current.stack, prior.stack)
-        snapshots = [[stack.pixels(i) for i in range(len(stack))] for stack in stacks]
-        self.session.message = "Registering current and prior…"
-        self._update_status()
-        self.tasks.submit(
-            lambda: register_rigid(*(build_volume(stack, snap) for stack, snap in zip(stacks, snapshots))),
-            lambda registration: self._registered(current, prior, registration),
-            self._registration_failed, "Registering current and prior")
-
-    def _registered(self, current: Viewport, prior: Viewport, registration) -> None:
-        if current.stack is None or prior.stack is None:
-            return
-        self.session.sync.set_registration(current.stack.uid, prior.stack.uid, registration.matrix)
-        if not self.session.sync.link_scroll:
-            self.session.sync.set_link_scroll(True, current)
-        shift = ", ".join(f"{v:.1f}" for v in registration.translation_mm)
-        self.session.message = f"Current and prior registered (shift {shift} mm); scrolling follows the anatomy."
-        self.session.sync.propagate(current)
-        self.session.notify()
-
-    def _registration_failed(self, message: str) -> None:
-        self.session.message = message
-        self._update_status()
+        self.registration.toggle()
 
     # --- for the command line's --screenshot and for tests ---
     def is_settled(self) -> bool:

@@ -21,7 +21,7 @@ from workstation.core.errors import WorkstationError
 from workstation.dicom.voi import WindowLevel
 from workstation.viewer.image_plane import ImagePlane
 from workstation.viewer.image_stack import ImageStack
-from workstation.viewer.reading_session import MPR, VOLUME_RENDERING
+from workstation.viewer.reading_session import MPR
 from workstation.viewer.stack_volume import build_volume
 from workstation.volume.mpr import AXIAL, VIEW_NAMES, Crosshair, Slab, SlabMode
 from workstation.volume.volume import Volume
