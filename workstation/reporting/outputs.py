@@ -46,7 +46,7 @@ class ReportOutputs:
     pacs_outbox: Outbox
     pacs_node: str
     ris_outbox: RisOutbox | None = None
-    header: ReportHeader = ReportHeader()
+    header: ReportHeader | None = None  # None: the exam's institution
     signed: SignedReports | None = None
     drafts: DraftStore | None = None
     dictations: DictationStore | None = None

@@ -75,8 +75,10 @@ class _Page(FPDF):
         self.cell(0, 5, self.text(f"{self.footer_text}   page {self.page_no()}/{{nb}}"), align="C")
 
 
-def render_report_pdf(report: Report, header: ReportHeader = ReportHeader()) -> bytes:
+def render_report_pdf(report: Report, header: ReportHeader | None = None) -> bytes:
+    """The PDF; without a ``header`` the exam's institution (else "Radiology") heads the page."""
     exam = report.exam
+    header = header or ReportHeader(institution=exam.institution_name or "Radiology")
     page = _Page(header, f"Accession {exam.accession_number} - report version {report.version}")
     page.alias_nb_pages()
     page.add_page()

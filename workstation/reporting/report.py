@@ -40,6 +40,7 @@ class Exam:
     modality: str = ""
     procedure: str = ""
     referring_physician: str = ""
+    institution_name: str = ""
 
 
 @dataclass(frozen=True)

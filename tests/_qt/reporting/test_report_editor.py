@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from tests.reporting.virtual_microphone import virtual_microphone  # noqa: F401 (fixture)
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reporting.dock import install_report_editor
+from workstation.demo.catalog import INSTITUTION_NAME
 from workstation.dicom.reading import read_dataset
 from workstation.net.outbox import Outbox
 from workstation.reporting.dictation import DictationStatus, DictationStore
@@ -39,7 +40,9 @@ def reporting(main_window, qtbot, tmp_path):
 
 def test_report_written_and_signed_with_keys(reporting, main_window, qtbot, workstation_home):
     editor, reading = reporting.editor, main_window.reading_screen
-    assert editor.session.report.exam.accession_number == "DEMOA0102"
+    exam = editor.session.report.exam
+    assert (exam.accession_number, exam.patient_birth_date, exam.patient_sex) == ("DEMOA0102", "19580214", "F")
+    assert exam.institution_name == INSTITUTION_NAME and exam.modality == "CT"
     assert editor.session.report.template_id == "ct_chest" and "Lungs:" in editor.editors["Findings"].toPlainText()
     assert reporting.dock.isVisible()
 

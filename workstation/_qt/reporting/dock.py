@@ -17,6 +17,7 @@ from workstation.dicom.reading import read_dataset
 from workstation.net.outbox import Outbox, OutboxSender
 from workstation.reporting.dictation import DictationStore
 from workstation.reporting.dictation_controls import COMMANDS as DICTATION_COMMANDS
+from workstation.reporting.exam_source import exam_from_archive
 from workstation.reporting.measurement_text import measurement_sentences
 from workstation.reporting.outputs import ReportOutputs
 from workstation.reporting.report import Exam, KeyImage, SignatureKind
@@ -43,16 +44,6 @@ REPORT_COMMANDS = {
     "dictation.recover": "Recover dictations cut off by a crash",
 }
 PUSH_TO_TALK = "dictation.push_to_talk"
-
-
-def exam_from_archive(archive, study_instance_uid: str) -> Exam:
-    study = archive.study(study_instance_uid)
-    return Exam(
-        accession_number=study.accession_number or study.study_instance_uid[-16:], patient_id=study.patient_id,
-        patient_name=study.patient_name, issuer_of_patient_id=study.issuer_of_patient_id,
-        study_instance_uid=study.study_instance_uid, study_date=study.study_date, study_time=study.study_time,
-        modality=next(iter(study.modalities), ""), procedure=study.study_description,
-    )
 
 
 class ReportDock(QObject):
