@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import threading
 import time
 
 import pydicom
@@ -116,3 +117,18 @@ def test_unknown_node_keeps_the_item_with_a_message(tmp_path, local):
     report = outbox.send_pending(PacsSettings().node, local)
     assert report.failed == 1 and "No PACS node named 'gone'" in report.errors[0]
     assert outbox.unsent()[0].last_error == report.errors[0]
+
+
+def test_two_outbox_objects_on_one_folder_send_each_item_once(pacs, local, tmp_path):
+    """The app may hold two Outbox objects on one folder (report dock, PACS service): still once per item."""
+    folder = tmp_path / "outbox"
+    items = [Outbox(folder).enqueue("pacs", report_object(generate_uid())) for _ in range(4)]
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(Outbox(folder).send_pending(lambda name: pacs.node(), local)))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(report.sent for report in reports) == 4
+    assert all(instances_on(pacs, item.sop_instance_uid) == 1 for item in items)

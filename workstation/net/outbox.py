@@ -8,6 +8,7 @@ only sent again if the PACS does not have it: nothing is lost, nothing is sent t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,9 +17,14 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: the in-process lock still holds
+    fcntl = None  # type: ignore[assignment]
 
 
 from workstation.core.errors import WorkstationError
@@ -120,9 +126,17 @@ class Outbox:
     def unsent(self) -> list[OutboxItem]:
         return [item for item in self.items() if item.state != SENT]
 
+    @contextlib.contextmanager
+    def _sending_lock(self) -> Iterator[None]:
+        """One sender at a time per outbox folder, across Outbox objects and processes (flock where available)."""
+        with self._sending, open(self.folder / ".sending.lock", "a+b") as lock_file:
+            if fcntl is not None:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            yield
+
     def send_pending(self, resolve: Callable[[str], PacsNode], local: LocalNode) -> SendReport:
         """Try every unsent item once, grouped by node; failures stay queued with their message."""
-        with self._sending:
+        with self._sending_lock():
             sent = already = failed = 0
             errors: list[str] = []
             by_node: dict[str, list[OutboxItem]] = defaultdict(list)
