@@ -4,8 +4,8 @@ the screen saved as the user's protocol hangs the next opening."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel
 
 from workstation._qt.app import build_main_window
 from workstation._qt.hanging.controller import HangingController
@@ -13,6 +13,7 @@ from workstation._qt.hanging.save_dialog import SaveProtocolDialog
 from workstation._qt.reading.reading_view import ReadingView
 from workstation.hanging.capture import proposed_study_rules
 from workstation.hanging.loading import user_protocols_folder
+from workstation.hanging.schema import protocol_from_file
 
 pytestmark = pytest.mark.gui
 TIMEOUT_MS = 30_000
@@ -41,7 +42,8 @@ def test_opening_the_ct_hangs_current_and_prior_in_their_boxes_with_their_window
     assert all(v.stack.display_name == "Chest 3.0 mm" for v in viewports[:4])  # never the scout
     assert [v.window.name for v in viewports[:4]] == ["Mediastinum", "Lung", "Mediastinum", "Lung"]
     assert viewports[0].slice_index == len(viewports[0].stack) // 2  # slice: middle
-    assert reading.session.sync.link_scroll
+    assert reading.session.sync.link_scroll and not reading.session.sync.link_window
+    assert all(reading.session.sync.is_member("scroll", v) for v in viewports[:4])
     qtbot.waitUntil(lambda: "Protocol: CT chest with prior - stage 1/3: Axial with prior" in reading.status.text(),
                     timeout=TIMEOUT_MS)
     qtbot.keyClick(reading, Qt.Key.Key_2)  # another message in the reading status line...
@@ -56,6 +58,8 @@ def test_stage_keys_step_through_the_stages_and_empty_boxes_say_what_they_expect
         qtbot.keyClick(reading, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
         assert controller.hanging.stage_index == 1 and reading.session.layout.name == "1x2"
         assert "stage 2/3: Coronal MPR" in reading.status.text()
+        sync = reading.session.sync
+        assert [sync.is_member("scroll", v) for v in reading.session.viewports[:3]] == [True, True, False]
     assert ready.args == ["mpr"] and reading.panel.active_plane == "coronal"
 
     qtbot.keyClick(reading, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
@@ -95,6 +99,31 @@ def test_the_screen_saved_as_protocol_hangs_the_next_opening_for_this_user(hung_
     viewport = reading.session.viewports[0]
     assert viewport.stack.display_name == "Chest 3.0 mm" and viewport.window.name == "Bone"
     qtbot.waitUntil(lambda: "Protocol: Chest bone" in reading.status.text(), timeout=TIMEOUT_MS)
+
+
+def test_ctrl_shift_s_opens_the_save_dialog_and_saves_for_this_user(hung_reading, qtbot):
+    reading, controller, _studies = hung_reading
+    answered = []
+
+    def fill_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        answered.append(dialog)
+        dialog.name.setText("Chest four up")
+        dialog.default_for_exam_type.setChecked(True)
+        dialog.accept()
+
+    QTimer.singleShot(200, fill_in)
+    qtbot.keyClick(reading, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+    assert isinstance(answered[0], SaveProtocolDialog)
+    protocol, problems = protocol_from_file(user_protocols_folder("reader") / "chest-four-up.yaml")
+    assert problems == [] and protocol.level == "USER" and protocol.owner == "reader"
+    assert protocol.stages[0].layouts == ("2x2",) and len(protocol.stages[0].boxes) == 4
+    assert [box.image_set for box in protocol.stages[0].boxes] == ["current", "current", "prior", "prior"]
+    assert [box.window for box in protocol.stages[0].boxes] == ["Mediastinum", "Lung", "Mediastinum", "Lung"]
+    assert protocol.rules[0].attribute == "modality" and protocol.rules[0].weight > 100  # default for exam type
+    assert protocol.stages[0].sync[0].kind == "scroll"
+    assert "Saved as your protocol 'Chest four up'" in reading.status.text()
 
 
 def test_a_broken_protocol_file_is_skipped_with_a_visible_warning(hung_reading, qtbot, main_window):

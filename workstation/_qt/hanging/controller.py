@@ -28,6 +28,7 @@ from workstation.hanging.plan import StagePlan
 from workstation.hanging.rules import Rule
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import parse_layout
+from workstation.viewer.sync import LINK_KINDS, SCROLL, WINDOW, ZOOM
 from workstation.viewer.view_plan import ViewportBox, ViewType
 from workstation.volume.mpr import Slab, SlabMode
 
@@ -146,11 +147,18 @@ class HangingController(QObject):
             if box.box.zoom is not None:
                 viewport.set_zoom(box.box.zoom)
             viewport.invert = box.box.invert
-        kinds = {group.kind: group for group in stage.sync}
-        source = session.viewports[stage.boxes[kinds["scroll"].boxes[0]].cell] if "scroll" in kinds else None
-        session.sync.set_link_scroll("scroll" in kinds, source)
-        session.sync.link_window = "window" in kinds
-        session.sync.link_zoom = "zoom" in kinds
+        members: dict[str, list] = {}
+        for group in stage.sync:  # several groups of one kind are linked as one (the session has one per kind)
+            if group.kind in LINK_KINDS:
+                linked = members.setdefault(group.kind, [])
+                linked.extend(session.viewports[stage.boxes[number].cell] for number in group.boxes
+                              if stage.boxes[number].screen == 0 and stage.boxes[number].cell < len(session.layout))
+        for kind in LINK_KINDS:
+            session.sync.set_members(kind, members.get(kind))
+        scroll = members.get(SCROLL)
+        session.sync.set_link_scroll(bool(scroll), scroll[0] if scroll else None)
+        session.sync.link_window = WINDOW in members
+        session.sync.link_zoom = ZOOM in members
         session.message = self.status_text()
         session.notify()
         self.hung.emit(self.status_text())
