@@ -86,3 +86,19 @@ def test_signed_report_reaches_pacs_and_ris_after_they_come_back(tmp_path):
         ris.stop()
         server.stop()
         ris_outbox.close()
+
+
+def test_outputs_of_a_version_signed_just_before_a_crash_are_queued_on_restart(tmp_path):
+    outputs = ReportOutputs(pacs_outbox=Outbox(tmp_path / "outbox"), pacs_node="pacs",
+                            ris_outbox=RisOutbox(tmp_path / "ris.sqlite"))
+    first = sign(make_report(), "Senior^Sam", SignatureKind.FINAL)
+    outputs.deliver(first)
+    crashed = add_addendum(first, "Written just before the power went.", "Senior^Sam")
+    SignedReports().store(crashed)  # signed and archived, then the power went before anything was queued
+    restarted = ReportOutputs(pacs_outbox=Outbox(tmp_path / "outbox"), pacs_node="pacs",
+                              ris_outbox=outputs.ris_outbox)
+    [delivery] = restarted.resume()
+    assert delivery.report.version == 2
+    assert len(restarted.pacs_outbox.unsent()) == 4 and len(outputs.ris_outbox.pending()) == 3
+    assert restarted.resume() == []
+    outputs.ris_outbox.close()

@@ -55,7 +55,8 @@ class ReportOutputs:
         """Archive the signed version and queue all its outputs (idempotent for the same version)."""
         if not report.signed:
             raise ValueError("only signed reports are delivered")
-        (self.signed or SignedReports()).store(report)
+        signed = self.signed or SignedReports()
+        signed.store(report)
         (self.drafts or DraftStore()).discard(report.report_id)
         pdf_uid = self._enqueue_once(encapsulated_pdf(report, render_report_pdf(report, self.header)))
         sr_uid = self._enqueue_once(basic_text_sr(report))
@@ -69,8 +70,13 @@ class ReportOutputs:
         dictations = self.dictations or DictationStore()
         for dictation_id in report.dictation_ids:
             dictations.set_status(dictation_id, DictationStatus.ATTACHED, report_id=report.report_id)
+        signed.mark_delivered(report)
         log.info("report %s v%d signed %s: outputs queued", report.report_id, report.version, report.status.value)
         return Delivery(report, pdf_uid, sr_uid, kos_uid, control_id)
+
+    def resume(self) -> list[Delivery]:
+        """Queue the outputs of versions signed just before a crash (nothing already queued is queued again)."""
+        return [self.deliver(report) for report in (self.signed or SignedReports()).undelivered()]
 
     def _enqueue_once(self, part10: bytes) -> str:
         uid = str(dcmread(io.BytesIO(part10), stop_before_pixels=True).SOPInstanceUID)

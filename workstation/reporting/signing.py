@@ -81,6 +81,17 @@ class SignedReports:
         log.info("signed report %s v%d stored", report.report_id, report.version)
         return path
 
+    def mark_delivered(self, report: Report) -> None:
+        """Record that every output of this version is queued (see ``undelivered``)."""
+        marker = self.folder / report.report_id / f"v{report.version:03d}.queued"
+        marker.touch()
+        fsync_folder(marker.parent)
+
+    def undelivered(self) -> list[Report]:
+        """Signed versions whose outputs were not all queued (the workstation stopped in between)."""
+        return [Report.from_json(json.loads(path.read_text(encoding="utf-8")))
+                for path in sorted(self.folder.glob("*/v*.json")) if not path.with_suffix(".queued").exists()]
+
     def versions(self, report_id: str) -> list[Report]:
         return [Report.from_json(json.loads(path.read_text(encoding="utf-8")))
                 for path in sorted((self.folder / report_id).glob("v*.json"))]

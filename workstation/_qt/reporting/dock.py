@@ -66,7 +66,8 @@ class ReportDock(QObject):
         self._add_commands()
         QApplication.instance().installEventFilter(self)
         window.destroyed.connect(self.stop)
-        self._offer_recovery()
+        self._resume_outputs()
+        self._offer_recovery()  # last: the status line keeps the offer
 
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -225,6 +226,17 @@ class ReportDock(QObject):
             keys = " or ".join(key.toString() for key in self.actions["dictation.recover"].shortcuts()) or "Recover"
             self._status(f"{len(unfinished)} dictation(s) were cut off by a crash or power loss: press {keys} "
                          "to recover them (all but at most the last second).")
+
+    def _resume_outputs(self) -> None:
+        """Reports signed just before a crash: queue what they still need to send."""
+        try:
+            resumed = self.outputs.resume()
+        except WorkstationError as error:
+            log.error("resuming report outputs: %s", error)
+            self._status(f"Signed reports could not be queued for sending: {error}")
+            return
+        if resumed:
+            self._status(f"{len(resumed)} signed report(s) from before the restart queued for sending.")
 
     def recover_dictations(self) -> None:
         recovered = DictationStore().recover()
