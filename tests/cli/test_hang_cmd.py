@@ -51,7 +51,7 @@ def test_text_output_and_a_single_protocol_file(abdomen_studies, tmp_path, capsy
 
     out = capsys.readouterr().out
     assert "protocol: Draft [draft, SITE] score 0" in out
-    assert "box 0 : ABD SAG (current, stack, window default)" in out
+    assert "box 0: ABD SAG (current, stack, window default)" in out
     assert "runner-up" not in out
 
 

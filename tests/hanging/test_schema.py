@@ -7,7 +7,7 @@ from workstation.hanging.loading import load_protocols
 from workstation.hanging.schema import protocol_from_file, protocol_from_text, protocol_to_yaml
 
 BROKEN = """\
-id: broken
+id: broken one
 name: Broken
 level: DEPARTMENT
 match:
@@ -38,6 +38,7 @@ def test_every_problem_has_file_line_and_field():
 
     assert protocol is None
     found = {(p.line, p.field) for p in problems}
+    assert (1, "id") in found
     assert (3, "level") in found
     assert (6, "match[1].attribute") in found
     assert (7, "match[2].pattern") in found

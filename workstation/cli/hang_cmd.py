@@ -130,11 +130,12 @@ def _print_text(report: dict) -> None:
                 if box["slab"]:
                     view += f" slab {box['slab']['thickness']:g} mm {box['slab']['mode']}"
                 chosen = box["display_set"]
+                name = f"box {box['box']}" + (f" {box['label']}" if box["label"] else "")
                 if chosen is None:
-                    print(f"    box {box['box']} {box['label']}: EMPTY - {box['why_empty']}")
+                    print(f"    {name}: EMPTY - {box['why_empty']}")
                 else:
                     which = "prior" if chosen["prior"] else "current"
-                    print(f"    box {box['box']} {box['label']}: {chosen['label']} ({which}, {view}, "
+                    print(f"    {name}: {chosen['label']} ({which}, {view}, "
                           f"window {box['window'] or 'default'}) series {chosen['series_instance_uid']} "
                           f"study {chosen['study_instance_uid']}")
             for group in stage["sync"]:

@@ -125,6 +125,8 @@ def _protocol(data: object, check: _Checker) -> HangingProtocol | None:
         if key not in known:
             check.problem((key,), f"unknown field; expected one of {', '.join(sorted(known))}")
     identifier = _text(data, ("id",), check, required=True)
+    if identifier and not re.fullmatch(r"[A-Za-z0-9._-]+", identifier):
+        check.problem(("id",), "may only hold letters, digits, '.', '_' and '-' (it names the saved file)")
     name = _text(data, ("name",), check, required=True)
     level = str(data.get("level", "SITE")).upper()
     if level not in LEVELS:
