@@ -38,10 +38,11 @@ def current_user() -> str:
 
 
 def user_protocols_folder(user: str | None = None) -> Path:
-    """``<WORKSTATION_HOME>/hanging_protocols/users/<user>``: a user's own protocols."""
-    name = user or current_user()
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", name) or name.startswith("."):
-        raise WorkstationError(f"'{name}' cannot be a user name for protocols: use letters, digits, . _ -")
+    """``<WORKSTATION_HOME>/hanging_protocols/users/<user>``: a user's own protocols (other characters than
+    letters, digits, . _ - become _, so "Jo Smith" works; a name that would leave the folder is refused)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", user or current_user())
+    if not name or name.startswith("."):
+        raise WorkstationError(f"'{user}' cannot be a user name for protocols: use letters, digits, . _ -")
     return workstation_home() / "hanging_protocols" / "users" / name
 
 
