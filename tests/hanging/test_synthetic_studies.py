@@ -101,3 +101,16 @@ def test_every_demo_study_hangs_by_a_shipped_protocol(demo_archive, description,
     first = plan.stages[0].boxes[0]
     assert first.chosen is not None and first.chosen.study_instance_uid == study.study_instance_uid
     assert (plan.image_sets.get("prior") is not None) == with_prior
+
+
+@pytest.mark.shared_data
+def test_ultrasound_cine_hangs_once_and_the_other_boxes_say_so(archive, shared_dicom):
+    archive.import_paths([shared_dicom / "mixed/pydicom-data/OBXXXX1A_2frame.dcm"])
+    (study,) = archive.studies()
+
+    plan = hang_study(archive, study.study_instance_uid, "reader").current_plan
+
+    assert plan.protocol.id == "us"
+    first, *others = plan.stages[0].boxes
+    assert first.chosen is not None and first.chosen.facts.attributes["image_count"] == 2
+    assert all(box.chosen is None and "not shown in another box" in box.why_empty for box in others)

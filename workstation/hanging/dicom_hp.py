@@ -248,7 +248,7 @@ def _display_set_item(number: int, group: int, stage: Stage, box: Box, cell: int
     if box.window:
         item.VOIType = box.window.upper().replace(" ", "_")[:16]
     item.ShowGrayscaleInverted = "YES" if box.invert else "NO"
-    for name, value in (("sort", box.sort), ("zoom", box.zoom), ("slice", box.slice)):
+    for name, value in (("sort", box.sort), ("zoom", box.zoom), ("slice", box.slice), ("distinct", box.distinct)):
         if value:
             losses.append(f"{where}: {name} {value}")
     return item

@@ -133,9 +133,12 @@ def _choose(box: Box, image_set: ImageSet, study: StudyFacts | None, used: set[s
         limit = f" within {image_set.within_days:g} days" if image_set.within_days is not None else ""
         return None, f"{box.expectation()}: no {wanted}{limit} of this patient"
     scored = [(value, facts) for facts in study.display_sets
-              if (value := score(box.rules, facts.attributes)) is not None]
+              if (value := score(box.rules, facts.attributes)) is not None
+              and not (box.distinct and facts.stack_uid in used)]
     if not scored:
-        return None, f"{box.expectation()}: no display set in the study dated {study.record.study_date} matches"
+        other = " not shown in another box" if box.distinct else ""
+        return None, (f"{box.expectation()}: no display set{other} in the study dated {study.record.study_date} "
+                      "matches")
     ranked = sorted(scored, key=lambda item: (-item[0], item[1].stack_uid in used, *_sort_key(box, item[1])))
     value, facts = ranked[0]
     return ChosenDisplaySet(facts, image_set.name, image_set.is_prior, value), ""

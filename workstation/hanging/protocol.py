@@ -60,6 +60,7 @@ class Box:
     invert: bool = False
     screen: int = 1
     label: str = ""
+    distinct: bool = False  # only a display set no earlier box of the stage shows
 
     def expectation(self) -> str:
         """What this box wants, in words: shown in an empty box and by ``workstation hang``."""

@@ -325,7 +325,8 @@ def _box(item: object, path: Path_, image_set_names: set[str], screens: int, che
     if not isinstance(item, dict):
         check.problem(path, "a box is a mapping with image_set and select")
         return None
-    known = {"image_set", "label", "select", "sort", "view", "window", "zoom", "slice", "invert", "screen"}
+    known = {"image_set", "label", "select", "sort", "view", "window", "zoom", "slice", "invert", "screen",
+             "distinct"}
     for key in item:
         if key not in known:
             check.problem((*path, key), f"unknown field; a box has {', '.join(sorted(known))}")
@@ -348,10 +349,13 @@ def _box(item: object, path: Path_, image_set_names: set[str], screens: int, che
     screen = _number(item, (*path, "screen"), check, default=1, integer=True, minimum=1)
     if screen is not None and screen > screens:
         check.problem((*path, "screen"), f"is {screen:g} but the protocol has {screens} screen(s)")
+    distinct = item.get("distinct", False)
+    if not isinstance(distinct, bool):
+        check.problem((*path, "distinct"), "must be true or false")
     window = item.get("window")
     return Box(image_set, rules, tuple(str(key) for key in sort), reformat,
                None if window is None else str(window), zoom, slice_position, bool(invert), int(screen or 1),
-               str(item.get("label", "")))
+               str(item.get("label", "")), distinct is True)
 
 
 def _reformat(data: object, path: Path_, check: _Checker) -> Reformat:
@@ -473,4 +477,6 @@ def _box_data(box: Box) -> dict:
         data["invert"] = True
     if box.screen != 1:
         data["screen"] = box.screen
+    if box.distinct:
+        data["distinct"] = True
     return data
