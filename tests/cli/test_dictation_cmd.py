@@ -63,6 +63,9 @@ def test_sigint_finishes_the_dictation_and_export_writes_it(virtual_microphone, 
     assert process.returncode == 0, errors
     listing = _workstation("dictation", "list")
     assert "pending transcription" in listing.stdout and "ACC-INT" in listing.stdout and "dr.kill" in listing.stdout
+    transcribed = _workstation("dictation", "transcribe", "--engine", "test-tones")
+    assert f"transcribed dictation {dictation_id}" in transcribed.stdout, transcribed.stderr
+    assert DictationStore().get(dictation_id).transcript.startswith("tone 440 Hz.")
     exported = _workstation("dictation", "export", dictation_id, str(tmp_path / "dictation.flac"))
     assert exported.returncode == 0, exported.stderr
     samples, rate = soundfile.read(tmp_path / "dictation.flac", dtype="int16")
@@ -74,3 +77,15 @@ def test_unknown_dictation_export_is_a_message_not_a_traceback(tmp_path):
     result = _workstation("dictation", "export", "abc123", str(tmp_path / "x.wav"))
     assert result.returncode == 1
     assert "no dictation 'abc123'" in result.stderr and "Traceback" not in result.stderr
+    unknown_engine = _workstation("dictation", "transcribe", "--engine", "whisper")
+    assert unknown_engine.returncode == 1 and "installed: test-tones" in unknown_engine.stderr
+
+
+def test_record_without_a_microphone_is_a_message_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/no-sound-server")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "workstation", "dictation", "record", "--accession", "ACC-NOMIC"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "No microphone" in result.stderr and "nothing was recorded" in result.stderr
+    assert json.loads(_workstation("dictation", "list", "--json").stdout) == []

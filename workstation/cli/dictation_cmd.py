@@ -1,4 +1,4 @@
-"""``workstation dictation record|list|recover|export``: dictate from the command line and manage dictations."""
+"""``workstation dictation record|list|recover|transcribe|export``: dictate and manage dictations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from pathlib import Path
 
 from workstation.reporting.capture import DictationRecorder
 from workstation.reporting.dictation import DictationStore
+from workstation.reporting.microphone import AudioDeviceError
+from workstation.reporting.speech_recognition import create_engine, engine_names
+from workstation.reporting.transcription import TranscriptionQueue
 
 
 def register(subparsers) -> None:
@@ -32,6 +35,11 @@ def register(subparsers) -> None:
     recover = commands.add_parser("recover", help="finalise recordings cut off by a crash")
     recover.set_defaults(func=_recover)
 
+    transcribe = commands.add_parser("transcribe", help="run a speech recognition engine over the queue")
+    transcribe.add_argument("--engine", required=True,
+                            help=f"engine name (installed: {', '.join(engine_names())})")
+    transcribe.set_defaults(func=_transcribe)
+
     export = commands.add_parser("export", help="write a dictation's audio to a .wav or .flac file")
     export.add_argument("dictation_id", metavar="ID")
     export.add_argument("file", type=Path, metavar="FILE")
@@ -46,7 +54,11 @@ def _record(args: argparse.Namespace) -> int:
     finished = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: finished.set())
-    recorder.start()
+    try:
+        recorder.start()
+    except AudioDeviceError:
+        store.discard_if_empty(dictation.dictation_id)
+        raise
     print(f"recording dictation {dictation.dictation_id} for accession {dictation.accession_number}; "
           "Ctrl+C stops", flush=True)
     while not finished.wait(0.2):
@@ -62,7 +74,8 @@ def _record(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     dictations = DictationStore().all()
     if args.json:
-        rows = [{"id": item.dictation_id, "status": item.status.value, "duration_seconds": round(item.duration_seconds, 3),
+        rows = [{"id": item.dictation_id, "status": item.status.value,
+                 "duration_seconds": round(item.duration_seconds, 3),
                  "accession_number": item.accession_number, "author": item.author, "urgent": item.urgent,
                  "created_at": item.created_at} for item in dictations]
         print(json.dumps(rows, indent=1))
@@ -81,7 +94,19 @@ def _recover(args: argparse.Namespace) -> int:
     if not recovered:
         print("no unfinished dictations")
     for item in recovered:
-        print(f"recovered dictation {item.dictation_id}: {item.duration_seconds:.1f} s, accession {item.accession_number}")
+        print(f"recovered dictation {item.dictation_id}: {item.duration_seconds:.1f} s, "
+              f"accession {item.accession_number}")
+    return 0
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    queue = TranscriptionQueue()
+    done = queue.recognise_pending(create_engine(args.engine))
+    for item in done:
+        print(f"transcribed dictation {item.dictation_id} (accession {item.accession_number})")
+    left = queue.pending()
+    if left:
+        print(f"{len(left)} dictation(s) left for a transcriptionist")
     return 0
 
 

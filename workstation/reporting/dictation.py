@@ -131,6 +131,18 @@ class DictationStore:
                 log.error("%s", error)
         return sorted(found, key=lambda dictation: dictation.created_at)
 
+    def discard_if_empty(self, dictation_id: str) -> bool:
+        """Remove a dictation that never got any audio (e.g. no microphone); True if removed."""
+        dictation = self.get(dictation_id)
+        folder = self._folder(dictation_id)
+        if dictation.frames or (folder / "take.json").exists():
+            return False
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+        log.info("empty dictation %s discarded", dictation_id)
+        return True
+
     def set_status(self, dictation_id: str, status: DictationStatus, **changes) -> Dictation:
         return self.save(replace(self.get(dictation_id), status=status, **changes))
 
