@@ -61,3 +61,11 @@ def test_uneven_spacing_and_single_images_are_refused_with_a_message():
     single = phantom_stack(slices=1, size=16)
     with pytest.raises(ReformatError, match="at least 2 images"):
         volume_from_stack(single)
+
+
+@pytest.mark.shared_data
+def test_header_window_of_a_per_image_windowed_mr_comes_from_its_middle_image(shared_dicom):
+    stacks, _ = stacks_from_files([shared_dicom / MR_FOLDER])
+    stack = max(stacks, key=len)
+    # the scanner set 11/22 on the first (edge) slice and 274/612 on the middle one
+    assert (stack.header_windows[0].center, stack.header_windows[0].width) == (274.0, 612.0)

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("open", help="open the workstation window (on files or a study to read)")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="DICOM files or folders to read")
     parser.add_argument("--study", metavar="UID", help="Study Instance UID of an archived study to read")
-    parser.add_argument("--layout", default="1x1", help="viewport layout, e.g. 1x1, 1x2, 2x2, 1+2 (default 1x1)")
+    parser.add_argument("--layout", help="viewport layout, e.g. 1x1, 1x2, 2x2, 1+2 (default: the study's hanging "
+                        "protocol, or 1x1 for files)")
     parser.add_argument("--mpr", action="store_true", help="open MPR of the first series once loaded")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="save the window as PNG once the first full render is done, then exit")
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if not args.paths and not args.study:
-        if args.mpr or args.layout != "1x1":
+        if args.mpr or args.layout:
             print("workstation open: --layout and --mpr need PATH or --study.", file=sys.stderr)
             return 2
         from workstation._qt.app import run_application

@@ -95,7 +95,7 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                         rows=display_set.rows,
                         columns=display_set.columns,
                         value_unit=value_unit(first),
-                        header_windows=_header_windows(first),
+                        header_windows=_header_windows(headers[frames[len(frames) // 2].instance.path]),
                         sources=[ImageSource(str(f.instance.path), f.index, f.instance.instance_number) for f in frames],
                         study_instance_uid=study.study_instance_uid,
                         is_prior=is_prior,
@@ -132,6 +132,8 @@ def preview_stack(path: str | Path) -> ImageStack | None:
 
 
 def _header_windows(dataset: Dataset):
+    """The header's windows, taken from the stack's middle image: an MR scanner windows each image on its own
+    pixels, and an edge slice's window (mostly noise) would white out the rest of the stack."""
     try:
         return header_window_presets(dataset)
     except (ValueError, TypeError) as error:

@@ -20,13 +20,15 @@ MIN_ZOOM = 0.05
 MAX_ZOOM = 40.0
 ZOOM_STEP = 1.25
 MIN_WINDOW_WIDTH = 1.0
+AUTO_WINDOW_NAME = "Auto"  # a window computed from the pixels, not chosen by anyone
 
 
 def window_from_values(values: np.ndarray) -> WindowLevel:
     """A window covering the 1st to 99th percentile, for images whose header suggests none."""
     sample = values[:: max(1, values.shape[0] // 128), :: max(1, values.shape[1] // 128)]
     low, high = np.percentile(sample, [1, 99]) if sample.size else (0.0, 1.0)
-    return WindowLevel(center=float(low + high) / 2, width=max(float(high - low), MIN_WINDOW_WIDTH), name="Auto")
+    return WindowLevel(center=float(low + high) / 2, width=max(float(high - low), MIN_WINDOW_WIDTH),
+                       name=AUTO_WINDOW_NAME)
 
 
 @dataclass(eq=False)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from workstation._qt.app import application
+from workstation._qt.hanging.controller import HangingController
 from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reading.screen_placement import ScreenPlacement
@@ -30,10 +31,14 @@ SETTLE_POLL_MS = 20
 SCREENSHOT_DEADLINE_MS = 60_000
 
 
-def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None = None, layout: str = "1x1",
+def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None = None, layout: str | None = None,
                 mpr: bool = False, screenshot: str | None = None) -> int:
-    """Open files/folders or an archived study (with its prior) for reading; returns the exit status."""
-    parse_layout(layout)  # a bad layout is a usage error before any window opens
+    """Open files/folders or an archived study (with its prior) for reading; returns the exit status.
+
+    Without ``layout`` an archived study is hung by its best hanging protocol (as from the study list);
+    files, or a study with ``layout``, get that grid (1x1 by default) filled in order."""
+    if layout is not None:
+        parse_layout(layout)  # a bad layout is a usage error before any window opens
     missing = [str(path) for path in paths if not Path(path).exists()]
     if missing:
         raise WorkstationError(f"Nothing to open at {', '.join(missing)}: check the path.")
@@ -43,7 +48,10 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         if study_instance_uid is not None:
             archive.study(study_instance_uid)  # an unknown UID is reported before the window opens
         window = MainWindow(archive)
-        reading = ReadingView(archive, layout=layout)
+        reading = ReadingView(archive, layout=layout or "1x1")
+        if study_instance_uid is not None and layout is None:
+            hanging = HangingController(reading, archive)
+            window.statusBar().addPermanentWidget(hanging.status_label)
         placement = ScreenPlacement(window, reading)
         if placement.image_window is None:
             window.pages.setCurrentWidget(reading)

@@ -40,6 +40,7 @@ from workstation.viewer.layout import MAX_GRID
 from workstation.viewer.reading_commands import register_reading_commands
 from workstation.viewer.reading_session import MPR, STACK, VOLUME_RENDERING, ReadingSession
 from workstation.viewer.view_plan import ViewportBox, ViewType, find_stack
+from workstation.viewer.viewport import AUTO_WINDOW_NAME
 from workstation.viewer.window_presets import WindowPresets
 from workstation.volume.mpr import Crosshair
 
@@ -200,6 +201,10 @@ class ReadingView(QWidget):
         if not current:
             return
         main = max(current, key=len)
+        shown_first = self.session.viewports[0].stack
+        for viewport in self.session.visible_viewports[1:]:
+            if viewport.stack is main:  # the filled grid had it elsewhere: swap, so nothing shows twice
+                viewport.show(shown_first)
         self.session.viewports[0].show(main)
         priors = [s for s in stacks if s.is_prior and s.labels.modality == main.labels.modality]
         if not priors or len(self.session.layout) > 1:
@@ -435,7 +440,10 @@ class ReadingView(QWidget):
         if self.splitter.sizes()[1] < 100:
             total = sum(self.splitter.sizes()) or self.height()
             self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
-        self.panel.open(stack, mode, self.session.active_viewport.effective_window(), plane, slab)
+        window = self.session.active_viewport.effective_window()
+        if window is not None and window.name == AUTO_WINDOW_NAME:
+            window = None  # computed from one 2D image: the panel computes one from the whole volume instead
+        self.panel.open(stack, mode, window, plane, slab)
 
     def _close_volume_panel(self) -> None:
         self.session.view_mode = STACK
