@@ -3,7 +3,6 @@ autosave on focus change, sign final, addendum; dictation by toggle and push-to-
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -11,12 +10,13 @@ from PySide6.QtCore import Qt
 from tests.reporting.virtual_microphone import virtual_microphone  # noqa: F401 (fixture)
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reporting.dock import install_report_editor
-from workstation.demo.catalog import INSTITUTION_NAME
+from workstation.demo.catalog import CHEST_CT_PRIOR, INSTITUTION_NAME
 from workstation.dicom.reading import read_dataset
 from workstation.net.outbox import Outbox
 from workstation.reporting.dictation import DictationStatus, DictationStore
 from workstation.reporting.outputs import ReportOutputs
-from workstation.reporting.report import ReportStatus
+from workstation.reporting.report import Exam, Report, ReportStatus, Section, SignatureKind
+from workstation.reporting.signing import SignedReports, sign
 from workstation.viewer.measurements import Measurement
 
 pytestmark = pytest.mark.gui
@@ -139,5 +139,28 @@ def test_cut_off_dictation_is_offered_and_recovered_by_key(main_window, qtbot, t
         qtbot.keyClick(main_window, Qt.Key.Key_R, CTRL_SHIFT)
         assert store.unfinished() == [] and store.get(dictation.dictation_id).frames == 1600
         assert "Recovered 1 dictation(s)" in main_window.statusBar().currentMessage()
+    finally:
+        dock.stop()
+
+
+def test_prior_report_shown_and_draft_saved_by_the_timer(main_window, qtbot, tmp_path, workstation_home):
+    prior_exam = Exam(accession_number=CHEST_CT_PRIOR.accession_number, patient_id=CHEST_CT_PRIOR.patient.patient_id,
+                      study_date=CHEST_CT_PRIOR.study_date, modality="CT", procedure="CT Chest")
+    prior = Report.new(prior_exam, "dr.before", (Section("Impression", "Stable 5 mm nodule."),))
+    SignedReports().store(sign(prior, "dr.before", SignatureKind.FINAL))
+    main_window.install_reading_screen(ReadingView(main_window.archive))
+    dock = install_report_editor(main_window, author="Grey^Meredith",
+                                 outputs=ReportOutputs(pacs_outbox=Outbox(tmp_path / "outbox"), pacs_node="pacs"))
+    try:
+        dock.editor.autosave_timer.setInterval(100)
+        study = next(s for s in main_window.archive.studies() if s.accession_number == "DEMOA0102")
+        main_window.open_study(study.study_instance_uid)
+        assert "Stable 5 mm nodule." in dock.editor.priors.toPlainText()
+        impression = dock.editor.editors["Impression"]
+        impression.setFocus()
+        qtbot.keyClicks(impression, "Typed, focus kept.")
+        drafts = workstation_home / "reports" / "drafts"
+        qtbot.waitUntil(lambda: any("focus kept" in path.read_text() for path in drafts.glob("*.json")), timeout=5000)
+        assert impression.hasFocus()
     finally:
         dock.stop()
