@@ -1,5 +1,5 @@
 """Opening an exam hangs it by its protocol; stage and protocol keys; empty boxes say what they expected;
-the screen saved as the user's protocol hangs the next opening."""
+the screen saved as the user's protocol hangs the next opening; a plan's prior gets opened."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
+from tests.hanging.factories import write_mammogram
 from workstation._qt.app import build_main_window
 from workstation._qt.hanging.controller import HangingController
 from workstation._qt.hanging.save_dialog import SaveProtocolDialog
@@ -155,3 +156,34 @@ def test_the_application_window_hangs_by_protocol_and_shows_it_in_its_status_bar
     assert current_pa.labels.study_date > prior_pa.labels.study_date
     lateral = window.reading_screen.session.viewports[2]  # the demo has no lateral view: the box says so
     assert lateral.stack is None and lateral.expected.startswith("Lateral: modality CR or DX, not view_position PA")
+
+
+def test_a_protocol_hanging_the_oldest_prior_gets_it_opened(qtbot, main_window, monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSTATION_USER", "reader")
+    oldest = write_mammogram(tmp_path / "mg", "MG7", "20200110")
+    write_mammogram(tmp_path / "mg", "MG7", "20230112")  # the prior the reading screen opens by itself
+    current = write_mammogram(tmp_path / "mg", "MG7", "20240115")
+    main_window.archive.import_paths([tmp_path / "mg"])
+    folder = user_protocols_folder("reader")
+    folder.mkdir(parents=True)
+    (folder / "mg-oldest.yaml").write_text(
+        "id: mg-oldest\nname: MG against the first exam\nlevel: USER\n"
+        "match: [{attribute: modality, equals: MG, required: true, weight: 50}]\n"
+        "image_sets: {first: {prior: oldest}}\n"
+        "stages:\n  - layout: 1x2\n    boxes:\n"
+        "      - {image_set: current, select: [{attribute: view_position, equals: CC, required: true},"
+        " {attribute: laterality, equals: R, required: true}]}\n"
+        "      - {image_set: first, select: [{attribute: view_position, equals: CC, required: true},"
+        " {attribute: laterality, equals: R, required: true}]}\n")
+    reading = ReadingView(main_window.archive)
+    controller = HangingController(reading, main_window.archive)
+    main_window.install_reading_screen(reading)
+
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+
+    assert controller.hanging.current_plan.protocol.id == "mg-oldest"
+    left, right = reading.session.viewports[:2]
+    qtbot.waitUntil(lambda: right.stack is not None, timeout=TIMEOUT_MS)
+    assert left.stack.uid.startswith(current.series["RCC"])
+    assert right.stack.uid.startswith(oldest.series["RCC"]) and right.stack.is_prior

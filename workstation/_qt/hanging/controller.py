@@ -52,6 +52,8 @@ class HangingController(QObject):
         self._cache: dict[str, Hanging] = {}
         self._pending: set[str] = set()
         self._waiting_for: str | None = None  # the opened study whose plan is still being made
+        self._open: set[str] = set()  # the studies the reading screen has open now
+        self._widened: str | None = None  # the study re-opened with the priors its plan needs
         reading.hanging_planner = self._plan_for
         reading.loader.preview_ready.connect(self._prefetch)
         for command_id, title, action in (
@@ -82,6 +84,7 @@ class HangingController(QObject):
         """ReadingView's planner: the first stage of the best protocol, when it is known already."""
         current = next((s.study_instance_uid for s in stacks if not s.is_prior and s.study_instance_uid), None)
         self.hanging = None
+        self._open = {s.study_instance_uid for s in stacks}
         if current is None or self.archive is None:
             return None
         hanging = self._cache.pop(current, None)  # used once: the next opening reads the protocol files again
@@ -90,6 +93,8 @@ class HangingController(QObject):
             self._start(current)
             return None
         self._waiting_for = None
+        if self._open_needed_priors(current, hanging):
+            return None
         self._take(hanging)
         stage = hanging.current_stage
         if stage is None:
@@ -101,10 +106,32 @@ class HangingController(QObject):
         self._pending.discard(study_instance_uid)
         if self._waiting_for == study_instance_uid:
             self._waiting_for = None
-            self._take(hanging)
-            self._apply_current()
+            if not self._open_needed_priors(study_instance_uid, hanging):
+                self._take(hanging)
+                self._apply_current()
         else:
             self._cache[study_instance_uid] = hanging
+
+    def _open_needed_priors(self, current: str, hanging: Hanging) -> bool:
+        """The reading screen opens a study with its most recent earlier prior; a plan may hang another
+        (the oldest, one within a body part...). Then the study is opened again with the priors the plan
+        names, and the plan is kept for that opening. Once per opening, so a failed read cannot loop."""
+        plan = hanging.current_plan
+        needed = {uid for uid in plan.image_sets.values() if uid} if plan is not None else set()
+        if needed <= self._open or self._widened == current:
+            self._widened = None
+            return False
+        self._widened = current
+        self._cache[current] = hanging
+        try:
+            paths = [path for uid in sorted(needed) for series in self.archive.series(uid)
+                     for path in self.archive.instance_paths(series.series_instance_uid)]
+        except WorkstationError as error:
+            log.error("cannot list the priors the hanging needs: %s", error)
+            return False
+        log.info("re-opening study %s with the %d studies its hanging protocol shows", current, len(needed))
+        self.reading.open_paths(paths)
+        return True
 
     def _failed(self, study_instance_uid: str, message: str) -> None:
         self._pending.discard(study_instance_uid)
