@@ -30,7 +30,8 @@ def hung_reading(qtbot, main_window, monkeypatch):
     ct = sorted((s for s in archive.studies() if "CT" in s.modalities), key=lambda s: s.study_date)
     with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
         main_window.open_study(ct[-1].study_instance_uid)
-    return reading, controller, ct
+    yield reading, controller, ct
+    assert reading.tasks.wait_until_idle()  # no worker may outlive the test's archive
 
 
 def test_opening_the_ct_hangs_current_and_prior_in_their_boxes_with_their_windows(hung_reading, qtbot):
@@ -156,6 +157,7 @@ def test_the_application_window_hangs_by_protocol_and_shows_it_in_its_status_bar
     assert current_pa.labels.study_date > prior_pa.labels.study_date
     lateral = window.reading_screen.session.viewports[2]  # the demo has no lateral view: the box says so
     assert lateral.stack is None and lateral.expected.startswith("Lateral: modality CR or DX, not view_position PA")
+    assert window.reading_screen.tasks.wait_until_idle()
 
 
 def test_a_protocol_hanging_the_oldest_prior_gets_it_opened(qtbot, main_window, monkeypatch, tmp_path):
@@ -187,3 +189,4 @@ def test_a_protocol_hanging_the_oldest_prior_gets_it_opened(qtbot, main_window, 
     qtbot.waitUntil(lambda: right.stack is not None, timeout=TIMEOUT_MS)
     assert left.stack.uid.startswith(current.series["RCC"])
     assert right.stack.uid.startswith(oldest.series["RCC"]) and right.stack.is_prior
+    assert reading.tasks.wait_until_idle()
