@@ -9,7 +9,7 @@ from workstation.net.demo_pacs import start_demo_pacs, stop_demo_pacs
 from workstation.net.echo import c_echo
 from workstation.net.orthanc_server import orthanc_installed
 from workstation.settings.pacs_nodes import (
-    RETRIEVE_METHODS, PacsNode, load_pacs_settings, resolve_node, save_pacs_settings,
+    RETRIEVE_METHODS, PacsNode, load_pacs_settings, load_user_pacs_settings, resolve_node, save_pacs_settings,
 )
 
 
@@ -52,7 +52,7 @@ def run_add(args: argparse.Namespace) -> int:
     node = PacsNode(name=args.name, aet=args.aet, host=args.host, port=args.port, dicomweb_url=args.dicomweb_url,
                     retrieve_method=args.method, tls=args.tls, ca_certificate=args.ca_certificate,
                     client_certificate=args.client_certificate, client_key=args.client_key)
-    path = save_pacs_settings(load_pacs_settings().with_node(node))
+    path = save_pacs_settings(load_user_pacs_settings().with_node(node))
     print(f"saved node {node.name} ({node.address}) in {path}")
     return 0
 

@@ -19,7 +19,7 @@ import requests
 from workstation.net.errors import PacsError
 from workstation.net.orthanc_server import OrthancServer
 from workstation.settings.home import workstation_home
-from workstation.settings.pacs_nodes import PacsNode, load_pacs_settings, save_pacs_settings
+from workstation.settings.pacs_nodes import PacsNode, load_user_pacs_settings, save_pacs_settings
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _running_pid(folder: Path) -> int | None:
 def start_demo_pacs(seed_files: Iterable[Path], home: Path | None = None, method: str = "web") -> PacsNode:
     """Start (or find running) the demo Orthanc, load ``seed_files`` if it is empty, save node ``demo``."""
     folder = demo_pacs_folder(home)
-    settings = load_pacs_settings(home)
+    settings = load_user_pacs_settings(home)
     known = next((node for node in settings.nodes if node.name == DEMO_NODE_NAME), None)
     if known is not None and _running_pid(folder) is not None:
         try:

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from workstation.core.errors import WorkstationError
 from workstation.settings.home import workstation_home
+from workstation.settings.site import load_site_config
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,20 @@ def settings_path(home: Path | None = None) -> Path:
 
 
 def load_pacs_settings(home: Path | None = None) -> PacsSettings:
+    """The nodes in use: the site's (machine-wide, set by the installer) with the user's own on top;
+    a user node of the same name replaces the site's."""
+    user = load_user_pacs_settings(home)
+    site = load_site_config()
+    try:
+        site_nodes = tuple(PacsNode(**node) for node in site.pacs_nodes)
+    except TypeError as error:
+        raise PacsSettingsError(f"A PACS node in the site configuration {site.source} is not valid ({error})") from error
+    user_names = {node.name for node in user.nodes}
+    return replace(user, nodes=(*(node for node in site_nodes if node.name not in user_names), *user.nodes))
+
+
+def load_user_pacs_settings(home: Path | None = None) -> PacsSettings:
+    """Only what this user configured (what ``save_pacs_settings`` writes back)."""
     path = settings_path(home)
     if not path.exists():
         return PacsSettings()

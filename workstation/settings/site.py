@@ -25,21 +25,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class SitePacsNode:
-    name: str
-    ae_title: str
-    host: str
-    port: int
-    retrieve_method: str = "get"
-    dicomweb_url: str = ""
-
-
-@dataclass(frozen=True)
 class SiteConfig:
     """Site defaults; every field may be absent from the file (then empty)."""
 
     station_name: str = ""
-    pacs_nodes: tuple[SitePacsNode, ...] = ()
+    pacs_nodes: tuple[dict, ...] = ()  # fields of settings.pacs_nodes.PacsNode, which validates them
     ris_host: str = ""
     ris_port: int = 0
     shared_database_url: str = ""
@@ -75,14 +65,14 @@ def load_site_config() -> SiteConfig:
 def site_config_from_values(values: dict, source: str = "") -> SiteConfig:
     """Build a SiteConfig from the flat or nested keys a deployment writes, naming any bad field."""
     try:
-        nodes = [SitePacsNode(**node) for node in values.get("pacs_nodes", [])]
+        nodes = [dict(node) for node in values.get("pacs_nodes", [])]
         if values.get("pacs_ae_title"):
-            nodes.insert(0, SitePacsNode(
-                name=values.get("pacs_name") or "PACS",
-                ae_title=values["pacs_ae_title"],
-                host=values.get("pacs_host", ""),
-                port=int(values.get("pacs_port") or 104),
-            ))
+            nodes.insert(0, {
+                "name": values.get("pacs_name") or "PACS",
+                "aet": values["pacs_ae_title"],
+                "host": values.get("pacs_host", ""),
+                "port": int(values.get("pacs_port") or 104),
+            })
         unknown = sorted(set(values) - KNOWN_KEYS)
         if unknown:
             log.warning("site configuration %s: ignoring unknown keys %s", source, ", ".join(unknown))
