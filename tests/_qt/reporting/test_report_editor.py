@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import requests
 from PySide6.QtCore import Qt
 
 from tests.reporting.virtual_microphone import virtual_microphone  # noqa: F401 (fixture)
@@ -12,11 +13,13 @@ from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reporting.dock import install_report_editor
 from workstation.demo.catalog import CHEST_CT_PRIOR, INSTITUTION_NAME
 from workstation.dicom.reading import read_dataset
+from workstation.net.orthanc_server import OrthancServer, free_port
 from workstation.net.outbox import Outbox
 from workstation.reporting.dictation import DictationStatus, DictationStore
 from workstation.reporting.outputs import ReportOutputs
 from workstation.reporting.report import Exam, Report, ReportStatus, Section, SignatureKind
 from workstation.reporting.signing import SignedReports, sign
+from workstation.settings.pacs_nodes import LocalNode, PacsSettings, save_pacs_settings
 from workstation.viewer.measurements import Measurement
 
 pytestmark = pytest.mark.gui
@@ -164,3 +167,29 @@ def test_prior_report_shown_and_draft_saved_by_the_timer(main_window, qtbot, tmp
         assert impression.hasFocus()
     finally:
         dock.stop()
+
+
+def test_signed_in_the_window_lands_on_the_configured_pacs(main_window, qtbot, tmp_path):
+    server = OrthancServer(folder=tmp_path / "orthanc", dicom_port=free_port(), http_port=free_port()).start()
+    try:
+        save_pacs_settings(PacsSettings(local=LocalNode(storage_port=free_port()), nodes=(server.node(name="pacs"),)))
+        main_window.install_reading_screen(ReadingView(main_window.archive))
+        dock = install_report_editor(main_window, author="Grey^Meredith")  # the station's own outbox and sender
+        try:
+            study = next(s for s in main_window.archive.studies() if s.accession_number == "DEMOA0302")
+            main_window.open_study(study.study_instance_uid)
+            assert dock.editor.session.report.template_id == "xr_chest"
+            impression = dock.editor.editors["Impression"]
+            impression.setFocus()
+            qtbot.keyClicks(impression, "No acute cardiopulmonary abnormality.")
+            qtbot.keyClick(main_window, Qt.Key.Key_F, CTRL_SHIFT)
+            qtbot.waitUntil(lambda: server.instance_count() == 2, timeout=TIMEOUT_MS)
+            delivery = dock.editor.session.last_delivery
+            qtbot.waitUntil(lambda: not dock.outputs.pacs_outbox.unsent(), timeout=TIMEOUT_MS)
+            found = requests.post(f"{server.base_url}/tools/find", timeout=10, json={
+                "Level": "Instance", "Query": {"SOPInstanceUID": delivery.sr_uid}}).json()
+            assert len(found) == 1
+        finally:
+            dock.stop()
+    finally:
+        server.stop()
