@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   squashfs-tools msitools wixl
   poppler-utils pulseaudio pulseaudio-utils libasound2-plugins
   postgresql
+  slapd ldap-utils
 )
 
 missing_debian_packages() {
