@@ -37,7 +37,7 @@ def _start_recording(accession):
 
 def test_sigkill_mid_dictation_loses_at_most_the_last_second(virtual_microphone):
     process, dictation_id, first_sound = _start_recording("ACC-KILL")
-    time.sleep(3.0)
+    time.sleep(2.5)
     process.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
     process.wait(10)
