@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydicom import dcmread
@@ -47,6 +48,7 @@ class ReportOutputs:
     pacs_node: str
     ris_outbox: RisOutbox | None = None
     header: ReportHeader | None = None  # None: the exam's institution
+    send: Callable[[str, bytes], object] | None = None  # e.g. PacsService.send: queue and wake its sender
     signed: SignedReports | None = None
     drafts: DraftStore | None = None
     dictations: DictationStore | None = None
@@ -82,5 +84,5 @@ class ReportOutputs:
         uid = str(dcmread(io.BytesIO(part10), stop_before_pixels=True).SOPInstanceUID)
         if any(item.sop_instance_uid == uid for item in self.pacs_outbox.items()):
             return uid
-        self.pacs_outbox.enqueue(self.pacs_node, part10)
+        (self.send or self.pacs_outbox.enqueue)(self.pacs_node, part10)
         return uid

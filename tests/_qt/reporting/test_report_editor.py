@@ -3,6 +3,8 @@ autosave on focus change, sign final, addendum; dictation by toggle and push-to-
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import requests
@@ -15,6 +17,7 @@ from workstation.demo.catalog import CHEST_CT_PRIOR, INSTITUTION_NAME
 from workstation.dicom.reading import read_dataset
 from workstation.net.orthanc_server import OrthancServer, free_port
 from workstation.net.outbox import Outbox
+from workstation.net.service import PacsService
 from workstation.reporting.dictation import DictationStatus, DictationStore
 from workstation.reporting.outputs import ReportOutputs
 from workstation.reporting.report import Exam, Report, ReportStatus, Section, SignatureKind
@@ -169,12 +172,19 @@ def test_prior_report_shown_and_draft_saved_by_the_timer(main_window, qtbot, tmp
         dock.stop()
 
 
-def test_signed_in_the_window_lands_on_the_configured_pacs(main_window, qtbot, tmp_path):
+@pytest.mark.parametrize("sender", ["own", "pacs service"])
+def test_signed_in_the_window_lands_on_the_configured_pacs(main_window, qtbot, tmp_path, sender):
     server = OrthancServer(folder=tmp_path / "orthanc", dicom_port=free_port(), http_port=free_port()).start()
+    service = None
     try:
-        save_pacs_settings(PacsSettings(local=LocalNode(storage_port=free_port()), nodes=(server.node(name="pacs"),)))
+        settings = PacsSettings(local=LocalNode(storage_port=free_port()), nodes=(server.node(name="pacs"),))
+        save_pacs_settings(settings)
+        if sender == "pacs service":  # the PACS page's service (window.pacs_screen.service) sends for everyone
+            service = PacsService(main_window.archive, settings, Outbox(tmp_path / "service-outbox")).start()
+            main_window.pacs_screen = SimpleNamespace(service=service)
         main_window.install_reading_screen(ReadingView(main_window.archive))
-        dock = install_report_editor(main_window, author="Grey^Meredith")  # the station's own outbox and sender
+        dock = install_report_editor(main_window, author="Grey^Meredith")
+        assert (dock.sender is None) == (service is not None)  # one sender per outbox
         try:
             study = next(s for s in main_window.archive.studies() if s.accession_number == "DEMOA0302")
             main_window.open_study(study.study_instance_uid)
@@ -192,4 +202,6 @@ def test_signed_in_the_window_lands_on_the_configured_pacs(main_window, qtbot, t
         finally:
             dock.stop()
     finally:
+        if service is not None:
+            service.stop()
         server.stop()

@@ -77,13 +77,21 @@ class ReportDock(QObject):
         return dock
 
     def _default_outputs(self) -> ReportOutputs:
-        """Reports go to the first configured PACS node (queued until one exists) and, with a RIS, to the RIS."""
-        settings = load_pacs_settings()
-        outbox = Outbox()
+        """Reports go to the first configured PACS node (queued until one exists) and, with a RIS, to the RIS.
+
+        With the window's PACS service running (window.pacs_screen), its outbox and sender are used; else
+        this dock runs a sender of its own, so that there is one sender per outbox.
+        """
+        ris_outbox = getattr(getattr(self.window, "worklist_dock", None), "outbox", None)
+        service = getattr(getattr(self.window, "pacs_screen", None), "service", None)
+        settings = service.settings if service is not None else load_pacs_settings()
         node = settings.nodes[0].name if settings.nodes else "pacs"
+        if service is not None:
+            return ReportOutputs(pacs_outbox=service.outbox, pacs_node=node, ris_outbox=ris_outbox,
+                                 send=service.send if settings.nodes else None)
+        outbox = Outbox()
         if settings.nodes:
             self.sender = OutboxSender(outbox, settings.node, settings.local).start()
-        ris_outbox = getattr(getattr(self.window, "worklist_dock", None), "outbox", None)
         return ReportOutputs(pacs_outbox=outbox, pacs_node=node, ris_outbox=ris_outbox)
 
     # commands ----------------------------------------------------------------------------------------
