@@ -14,6 +14,7 @@ from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation._qt.main_window import MainWindow
 from workstation._qt.hanging.controller import HangingController
+from workstation._qt.pacs.screen import install_pacs
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.worklist.dock import install_worklist
 from workstation._qt.reporting.dock import install_report_editor
@@ -53,7 +54,9 @@ def run_application(screenshot: str | None = None) -> int:
         raise
     try:
         window = build_main_window(archive)
-        install_worklist(window)  # the RIS worklist dock (workstation/_qt/worklist/)
+        pacs = install_pacs(window)  # the PACS page and its service (workstation/_qt/pacs/)
+        app.aboutToQuit.connect(pacs.shutdown)  # also when the app quits without closing the window
+        install_worklist(window, prefetch=lambda exam: pacs.prefetch_study(exam.study_instance_uid))
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
         window.show()
         if screenshot:

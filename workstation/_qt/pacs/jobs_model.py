@@ -1,0 +1,103 @@
+"""Retrieve jobs of this session as a table: state, instances, megabytes, rate, and the failure message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from workstation.net.job_queue import JobState, Priority, RetrieveJob
+
+_Index = QModelIndex | QPersistentModelIndex
+FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+@dataclass
+class JobRow:
+    job: RetrieveJob
+    label: str  # what the radiologist recognises: patient, date, description
+
+
+def _images(job: RetrieveJob) -> str:
+    progress = job.progress
+    if progress is None:
+        return ""
+    have = progress.received_instances + progress.already_present
+    return f"{have}/{progress.total_instances}" if progress.total_instances else str(have)
+
+
+def _megabytes(job: RetrieveJob) -> str:
+    progress = job.progress
+    return f"{progress.received_bytes / 1e6:.1f}" if progress else ""
+
+
+def _rate(job: RetrieveJob) -> str:
+    progress = job.progress
+    if progress is None or progress.elapsed_seconds <= 0 or not progress.received_instances:
+        return ""
+    return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {progress.instances_per_second:.0f} img/s"
+
+
+COLUMNS = (
+    ("Study", lambda row: row.label),
+    ("From", lambda row: row.job.node.name),
+    ("Kind", lambda row: "prior" if row.job.priority is Priority.PRIOR else "current"),
+    ("State", lambda row: row.job.state.value),
+    ("Images", lambda row: _images(row.job)),
+    ("MB", lambda row: _megabytes(row.job)),
+    ("Rate", lambda row: _rate(row.job)),
+    ("Message", lambda row: row.job.error),
+)
+
+
+class RetrieveJobsModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[JobRow] = []
+        self._retired: list[RetrieveJob] = []  # jobs a resume replaced: their late reports are ignored
+
+    def add(self, job: RetrieveJob, label: str) -> int:
+        self.beginInsertRows(QModelIndex(), 0, 0)  # newest on top
+        self.rows.insert(0, JobRow(job, label))
+        self.endInsertRows()
+        return 0
+
+    def row_of(self, job: RetrieveJob) -> int | None:
+        return next((number for number, row in enumerate(self.rows) if row.job is job), None)
+
+    def replace(self, row: int, job: RetrieveJob) -> None:
+        """The row's job resumed as a new job (a retry fetches only what is missing)."""
+        self._retired.append(self.rows[row].job)
+        self.rows[row].job = job
+        self.changed(row)
+
+    def is_retired(self, job: RetrieveJob) -> bool:
+        return any(retired is job for retired in self._retired)
+
+    def changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def running(self) -> list[RetrieveJob]:
+        return [row.job for row in self.rows if row.job.state not in FINISHED]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()][1](row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.job.error or f"Study Instance UID {row.job.study_instance_uid}"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
