@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
+with warnings.catch_warnings():  # the frozen build leaves Pillow out; report PDFs hold no images
+    warnings.filterwarnings("ignore", message="Pillow could not be imported")
+    from fpdf import FPDF
 
 from workstation.reporting.report import Report, Signature
 
