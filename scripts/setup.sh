@@ -35,6 +35,8 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
   # The orthanc package starts a system service; the project runs its own instances on loopback.
   (systemctl stop orthanc 2>/dev/null || service orthanc stop 2>/dev/null || true) >/dev/null 2>&1
+  # Likewise slapd: the LDAP tests start their own on loopback.
+  (systemctl stop slapd 2>/dev/null || service slapd stop 2>/dev/null || true) >/dev/null 2>&1
 fi
 
 PYTHON=${PYTHON:-python3}

@@ -26,9 +26,14 @@ COMMAND_MODULES = (
     "workstation.cli.retrieve_cmd",
     "workstation.cli.pacs_cmd",
     "workstation.cli.worklist_cmd",
-    "workstation.cli.dictation_cmd",
     "workstation.cli.hang_cmd",
     "workstation.cli.dictation_cmd",
+    "workstation.cli.user_cmd",
+    "workstation.cli.exam_cmd",
+    "workstation.cli.audit_cmd",
+    "workstation.cli.keyword_cmd",
+    "workstation.cli.export_cmd",
+    "workstation.cli.profile_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,13 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from workstation.archive import Archive, ImportReport
+from workstation.archive import Archive, ImportReport, StudyRecord
+from workstation.cli.authentication import add_user_option, command_user
+from workstation.security.audit.messages import PatientRef
+from workstation.security.roles import Permission
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,10 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
     lister = actions.add_parser("list", help="patients, studies and series with instance counts")
     lister.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_user_option(lister)
     lister.set_defaults(func=run_list)
     exporter = actions.add_parser("export", help="copy a study's DICOM files, unchanged, to a folder")
     exporter.add_argument("--study", required=True, metavar="UID", help="Study Instance UID")
     exporter.add_argument("destination", type=Path, metavar="DIR")
+    add_user_option(exporter)
     exporter.set_defaults(func=run_export)
 
 
@@ -47,8 +53,10 @@ def print_import_report(report: ImportReport) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    signed = command_user(args)
     with Archive.open_default() as archive:
-        tree = archive_tree(archive)
+        tree = archive_tree(archive, lambda studies: signed.security.policy.visible_studies(signed.user, studies))
+    signed.security.trail.record(signed.security.trail.messages.query(signed.name, "archive list"))
     if args.json:
         print(json.dumps({"patients": tree}, indent=2))
         return 0
@@ -68,14 +76,20 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def archive_tree(archive: Archive) -> list[dict]:
-    """Patients with their studies, each with its series, as plain data (for JSON and the text listing)."""
+def archive_tree(archive: Archive, visible: Callable[[list[StudyRecord]], list[StudyRecord]] | None = None) -> list[dict]:
+    """Patients with their studies, each with its series, as plain data (for JSON and the text listing).
+    ``visible`` keeps the studies the user may see; a patient with none left is not listed."""
     tree = []
     for patient in archive.patients():
         studies = [
             study for study in archive.studies(patient.patient_id)
             if study.issuer_of_patient_id == patient.issuer_of_patient_id
         ]
+        if visible is not None:
+            studies = visible(studies)
+            if not studies:
+                continue
+            patient = dataclasses.replace(patient, study_count=len(studies))
         tree.append({
             **dataclasses.asdict(patient),
             "studies": [
@@ -88,7 +102,12 @@ def archive_tree(archive: Archive) -> list[dict]:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    signed = command_user(args, Permission.EXPORT)
+    signed.security.policy.require_access(signed.user, args.study)
     with Archive.open_default() as archive:
+        study = archive.study(args.study)
         count = archive.export_study(args.study, args.destination)
+    signed.security.trail.record(signed.security.trail.messages.data_export(
+        signed.name, (PatientRef(study.patient_id, study.patient_name),), (args.study,), f"folder:{args.destination}"))
     print(f"exported {count} files to {args.destination}")
     return 0

@@ -21,6 +21,7 @@ from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
 
 from workstation.archive import Archive
+from workstation.cli.authentication import command_user
 from workstation.core.errors import WorkstationError
 from workstation.hanging.dicom_hp import export_protocol, import_protocol
 from workstation.hanging.engine import Hanging, hang_study
@@ -29,6 +30,7 @@ from workstation.hanging.plan import BoxPlan, HangingPlan
 from workstation.net.hanging_protocol_qr import (
     find_hanging_protocols, retrieve_hanging_protocol, store_hanging_protocol,
 )
+from workstation.security.audit.messages import PatientRef
 from workstation.settings.pacs_nodes import load_pacs_settings, resolve_node
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument("--push-to", metavar="NODE", help="store protocol --id on a PACS")
     action.add_argument("--pull-from", metavar="NODE", help="import every hanging protocol a PACS has")
     parser.add_argument("--id", dest="protocol_id", metavar="ID", help="the protocol to export or push")
-    parser.add_argument("--user", help="whose protocols apply besides the site's (default: the current user)")
+    parser.add_argument("--user", help="whose protocols apply besides the site's (default: the current user); "
+                                       "once the station has accounts, the user who runs it (WORKSTATION_PASSWORD)")
     parser.add_argument("--protocol", type=Path, action="append", default=[], metavar="FILE",
                         help="try only this protocol file (may be repeated)")
     parser.add_argument("--screens", type=int, default=1, help="number of screens to lay out for (default 1)")
@@ -58,9 +61,15 @@ def run(args: argparse.Namespace) -> int:
     for path in args.protocol:
         if not path.is_file():
             raise WorkstationError(f"The protocol file {path} does not exist.")
+    signed = command_user(args)
+    signed.security.policy.require_access(signed.user, args.study)
     with Archive.open_default() as archive:
         hanging = hang_study(archive, args.study, args.user, tuple(args.protocol), max(1, args.screens),
-                             only_extra=bool(args.protocol))
+                             only_extra=bool(args.protocol),
+                             visible_priors=lambda studies: signed.security.policy.visible_studies(signed.user, studies))
+        study = archive.study(args.study)
+    signed.security.trail.record(signed.security.trail.messages.instances_accessed(
+        signed.name, (PatientRef(study.patient_id, study.patient_name),), (args.study,), detail="hanging dry run"))
     report = hanging_report(hanging)
     if args.json:
         json.dump(report, sys.stdout, indent=2)

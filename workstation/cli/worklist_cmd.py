@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import hl7.client
 
+from workstation.cli.authentication import add_user_option, command_user
 from workstation.demo import write_demo_studies
 from workstation.demo.generate import default_demo_folder
 from workstation.net.demo_pacs import DEMO_NODE_NAME, demo_pacs_folder, start_demo_pacs
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("worklist", help="print the reading worklist as the window shows it")
     parser.add_argument("--json", action="store_true", help="one JSON object per exam, with counts per status")
     parser.add_argument("--all", action="store_true", help="ignore the saved filters (final exams included)")
+    add_user_option(parser)
     parser.set_defaults(func=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     seed = actions.add_parser("seed-demo", help="worklist entries for the demo studies (MWL items + HL7 orders, one STAT)")
@@ -55,10 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    signed = command_user(args)
     config = load_worklist_config()
     with WorklistStore(config.store_location()) as store:
-        exams = store.exams()
+        exams = signed.security.policy.visible_exams(signed.user, store.exams())
         counts = store.counts_by_status()
+    signed.security.trail.record(signed.security.trail.messages.query(signed.name, "worklist"))
     if not args.all:
         exams = load_filter().apply(exams, config.reader())
     if args.json:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workstation.archive import Archive
+from workstation.archive import Archive, StudyRecord
 from workstation.hanging.exam import StudyFacts, prior_records, study_facts
 from workstation.hanging.loading import load_protocols
 from workstation.hanging.matching import ProtocolMatch, rank_protocols
@@ -91,8 +91,10 @@ class Hanging:
 
 
 def hang_study(archive: Archive, study_instance_uid: str, user: str | None = None,
-               extra_files: tuple[Path, ...] = (), screens: int = 1, only_extra: bool = False) -> Hanging:
-    """Rank every protocol for the study and prepare the best plan. ``only_extra``: just ``extra_files``."""
+               extra_files: tuple[Path, ...] = (), screens: int = 1, only_extra: bool = False,
+               visible_priors: Callable[[list[StudyRecord]], list[StudyRecord]] | None = None) -> Hanging:
+    """Rank every protocol for the study and prepare the best plan. ``only_extra``: just ``extra_files``.
+    ``visible_priors`` drops priors the reader may not see (confidential exams, security.access)."""
     record = archive.study(study_instance_uid)
     library = load_protocols(user, extra_files=tuple(extra_files))
     protocols = library.protocols
@@ -100,7 +102,10 @@ def hang_study(archive: Archive, study_instance_uid: str, user: str | None = Non
         sources = {str(Path(path)) for path in extra_files}
         protocols = tuple(p for p in protocols if p.source in sources)
     current = study_facts(archive, record)
-    priors = [study_facts(archive, prior, with_display_sets=False) for prior in prior_records(archive, record)]
+    prior_studies = prior_records(archive, record)
+    if visible_priors is not None:
+        prior_studies = visible_priors(prior_studies)
+    priors = [study_facts(archive, prior, with_display_sets=False) for prior in prior_studies]
     matches = rank_protocols(protocols, current)
     log.info("hanging study %s: %d protocols fit, %d priors", study_instance_uid, len(matches), len(priors))
     hanging = Hanging(current, priors, matches, list(library.problems), screens,

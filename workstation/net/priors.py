@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from workstation.net.errors import PacsError
 from workstation.net.job_queue import JobListener, Priority, RetrieveJob, RetrieveQueues
@@ -46,7 +47,9 @@ def rank_priors(current: RemoteStudy, candidates: list[RemoteStudy]) -> list[Rem
     return sorted(same_patient, key=lambda study: relevance(current, study))
 
 
-def find_priors(node: PacsNode, local: LocalNode, study_instance_uid: str) -> list[RemoteStudy]:
+def find_priors(node: PacsNode, local: LocalNode, study_instance_uid: str,
+                visible: Callable[[list[RemoteStudy]], list[RemoteStudy]] | None = None) -> list[RemoteStudy]:
+    """Ranked priors; ``visible`` drops those the reader may not see (confidential exams, security.access)."""
     found = query_studies(node, local, StudyInstanceUID=study_instance_uid)
     if not found:
         raise PacsError(f"PACS {node.name!r} does not know study {study_instance_uid}; no priors to look for.")
@@ -54,13 +57,15 @@ def find_priors(node: PacsNode, local: LocalNode, study_instance_uid: str) -> li
     match = {"PatientID": current.patient_id}
     if current.issuer_of_patient_id:
         match["IssuerOfPatientID"] = current.issuer_of_patient_id
-    return rank_priors(current, query_studies(node, local, **match))
+    candidates = query_studies(node, local, **match)
+    return rank_priors(current, visible(candidates) if visible is not None else candidates)
 
 
 def prefetch_priors(queues: RetrieveQueues, node: PacsNode, local: LocalNode, study_instance_uid: str,
-                    count: int, listener: JobListener | None = None) -> list[RetrieveJob]:
+                    count: int, listener: JobListener | None = None,
+                    visible: Callable[[list[RemoteStudy]], list[RemoteStudy]] | None = None) -> list[RetrieveJob]:
     """Queue the ``count`` most relevant priors at low priority (after the current study on that node)."""
-    priors = find_priors(node, local, study_instance_uid)[:count]
+    priors = find_priors(node, local, study_instance_uid, visible)[:count]
     log.info("prefetching %d priors of %s from %s", len(priors), study_instance_uid, node.address)
     return [queues.submit(node, prior.study_instance_uid, priority=Priority.PRIOR, listener=listener)
             for prior in priors]

@@ -109,9 +109,11 @@ def deidentify_dataset(dataset: Dataset, key: DeidentificationKey) -> Dataset:
     _clean(dataset, key, shift)
     dataset.PatientName = PATIENT_NAME
     dataset.PatientID = key.patient_id(original_patient_id)
+    if "StudyInstanceUID" in dataset:  # Z allows a dummy value; a DICOMDIR's study record needs one
+        dataset.StudyID = key.uid(str(dataset.StudyInstanceUID))[-8:]
     dataset.PatientIdentityRemoved = "YES"
     dataset.LongitudinalTemporalInformationModified = "MODIFIED"
-    dataset.DeidentificationMethod = "Basic Application Confidentiality Profile; dates shifted; UIDs remapped"
+    dataset.DeidentificationMethod = "Basic Profile; dates shifted; UIDs remapped"
     codes = []
     for value, meaning in (("113100", "Basic Application Confidentiality Profile"),
                            ("113107", "Retain Longitudinal Temporal Information Modified Dates Option")):
