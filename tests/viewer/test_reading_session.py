@@ -13,14 +13,14 @@ def _session(layout="1x1", stacks=None):
     return session, registry
 
 
-def test_every_default_key_has_a_command_except_those_the_views_add():
-    """Image, layout, tool, measurement and link keys all run session commands; only the namespaces the Qt
-    views register themselves (MPR/3D panel, help dialogs, hanging, worklist, dictation, report) may be absent."""
+def test_every_default_key_of_the_session_namespaces_has_a_command():
+    """Image, layout, tool, measurement and link keys all run session commands; other namespaces (MPR/3D
+    panel, help dialogs, hanging, worklist, PACS, dictation, report) are registered by their Qt views."""
     session, registry = _session()
-    missing = [c for c in Keymap.load().bindings() if c not in registry]
-    view_namespaces = ("view.", "mpr.", "volume.", "help.", "hanging.", "worklist.", "dictation.", "report.")
-    assert [c for c in missing if not c.startswith(view_namespaces) and c != "sync.toggle_registration"] == []
-    assert {"view.mpr", "view.volume_rendering", "help.cheat_sheet"} <= set(missing)
+    bindings = Keymap.load().bindings()
+    own = [c for c in bindings if c.startswith(("viewport.", "layout.", "tool.", "measurement.", "sync."))]
+    assert len(own) > 40
+    assert [c for c in own if c not in registry] == ["sync.toggle_registration"]  # the view runs the worker
 
 
 def test_keys_through_keymap_and_commands_move_the_slice():

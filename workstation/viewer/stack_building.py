@@ -85,7 +85,7 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                     frames = _reading_order(phase.frames)
                     if not frames:
                         continue
-                    first = headers[frames[0].instance.path]
+                    first, middle = headers[frames[0].instance.path], frames[len(frames) // 2]
                     suffix = f" [{display_set.phase_key} {phase.value}]" if len(display_set.phases) > 1 else ""
                     stacks.append(ImageStack(
                         uid=f"{series.series_instance_uid}/{set_index}/{phase_index}",
@@ -95,7 +95,7 @@ def stacks_from_files(paths: Iterable[str | Path]) -> tuple[list[ImageStack], li
                         rows=display_set.rows,
                         columns=display_set.columns,
                         value_unit=value_unit(first),
-                        header_windows=_header_windows(headers[frames[len(frames) // 2].instance.path]),
+                        header_windows=_header_windows(headers[middle.instance.path]),
                         sources=[ImageSource(str(f.instance.path), f.index, f.instance.instance_number) for f in frames],
                         study_instance_uid=study.study_instance_uid,
                         is_prior=is_prior,

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QWidget
 from workstation.core.commands import CommandRegistry
 from workstation.core.keymap import Keymap
 
-CATEGORY_TITLES = {"viewport": "Image", "layout": "Layout", "view": "MPR and 3D", "mpr": "MPR slab", "volume": "3D", "sync": "Linking",
-                   "tool": "Mouse tool", "measurement": "Measurements", "help": "Help"}
+CATEGORY_TITLES = {"viewport": "Image", "layout": "Layout", "view": "MPR and 3D", "mpr": "MPR slab", "volume": "3D",
+                   "sync": "Linking", "tool": "Mouse tool", "measurement": "Measurements", "help": "Help"}
 
 
 def cheat_sheet_lines(registry: CommandRegistry, keymap: Keymap) -> list[tuple[str, str, str]]:

@@ -2,8 +2,9 @@
 
 Mouse: left click or drag puts the crosshair there (click-to-locate); the wheel scrolls the view's plane,
 Ctrl+wheel zooms, Shift+left drag pans; right drag turns the two other planes about this view's normal
-(oblique MPR); middle drag changes window (horizontal) and level (vertical); Up/Down and Page Up/Down scroll the focused view. Every action
-also exists as a method, for commands and the keymap.
+(oblique MPR); middle drag changes window (horizontal) and level (vertical); Up/Down and Page Up/Down
+scroll the focused view. Every action also exists as a method, for commands and the keymap (in the reading
+screen the VTK views never take the focus: the reading view's commands call these methods).
 """
 
 from __future__ import annotations

@@ -60,6 +60,8 @@ class ReadingView(QWidget):
     def __init__(self, archive=None, parent: QWidget | None = None, layout: str = "1x1") -> None:
         super().__init__(parent)
         self.archive = archive
+        # which archived studies the reader may see as priors (security.access sets it once users exist)
+        self.visible_studies: Callable[[list], list] = lambda studies: studies
         self.problems: list[str] = []
         try:
             presets = WindowPresets.load()
@@ -149,9 +151,10 @@ class ReadingView(QWidget):
             if self.archive is None:
                 raise WorkstationError("No archive is open, so a study cannot be opened by its UID.")
             study = self.archive.study(study_instance_uid)
-            priors = [s for s in self.archive.studies(patient_id=study.patient_id)
-                      if s.study_instance_uid != study_instance_uid
-                      and s.issuer_of_patient_id == study.issuer_of_patient_id and s.study_date < study.study_date]
+            priors = self.visible_studies([s for s in self.archive.studies(patient_id=study.patient_id)
+                                           if s.study_instance_uid != study_instance_uid
+                                           and s.issuer_of_patient_id == study.issuer_of_patient_id
+                                           and s.study_date < study.study_date])
             studies = [study, *sorted(priors, key=lambda s: s.study_date, reverse=True)[:1]]
             paths = [path for s in studies for series in self.archive.series(s.study_instance_uid)
                      for path in self.archive.instance_paths(series.series_instance_uid)]
@@ -452,13 +455,15 @@ class ReadingView(QWidget):
         self.panel.hide()
 
     def _volume_ready(self, mode: str) -> None:
-        self.session.message = "MPR ready" if mode == MPR else "3D ready: arrows turn it, 1-4 presets, Shift+B clipping box"
+        clipping_keys = ", ".join(self.keymap.keys_for("volume.clipping_box")) or "no key"
+        self.session.message = ("MPR ready" if mode == MPR
+                                else f"3D ready: arrows turn it, 1-9 presets, {clipping_keys} clipping box")
         self.setFocus()
         self._update_status()
         self.volume_ready.emit(mode)
 
     def _volume_problem(self, message: str) -> None:
-        self.session.view_mode = STACK
+        self._close_volume_panel()
         self.session.message = message
         self._update_status()
 

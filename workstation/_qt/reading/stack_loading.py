@@ -1,8 +1,9 @@
 """Progressive loading: one image at once, then the headers (the screen opens), then each stack's images.
 
 The first file is read and decoded alone while the other headers are still being read, so a reader sees
-an image in well under the time a 300-slice header scan takes; the full stacks replace it. Every batch runs in a worker of the shared BackgroundTasks bridge and comes back on the GUI thread; the
-next batch is queued only then, so opening another study simply stops the old chains (their generation
+an image in well under the time a 300-slice header scan takes; the full stacks replace it. Every batch
+runs in a worker of the shared BackgroundTasks bridge and comes back on the GUI thread; the next batch is
+queued only then, so opening another study simply stops the old chains (their generation
 is stale) and the first image of every stack arrives before the rest of any series is decoded.
 """
 
