@@ -257,3 +257,16 @@ def test_cheat_sheet_lists_the_mpr_and_3d_keys(view, qtbot):
     assert ("MPR and 3D", "V", "3D of the active viewport's series / back to 2D") in lines
     assert ("MPR slab", "T", "MPR: slab MIP / MinIP / average") in lines
     assert ("Linking", "Ctrl+R", "Register current and prior (scroll by anatomy) / undo") in lines
+
+
+@pytest.mark.shared_data
+def test_2d_keys_keep_working_while_the_mpr_volume_is_built(view, qtbot, shared_dicom):
+    _open(view, qtbot, shared_dicom / CT_FOLDER)
+    viewport = view.session.active_viewport
+    start = viewport.slice_index
+    with qtbot.waitSignal(view.volume_ready, timeout=TIMEOUT_MS):
+        _press(qtbot, view, Qt.Key.Key_M)
+        assert not view.panel.is_ready and "Building the volume" in view.panel.message.text()
+        _press(qtbot, view, Qt.Key.Key_Down, times=2)  # the worker builds; the 2D viewport still scrolls
+        assert viewport.slice_index == start + 2
+    assert view.session.view_mode == MPR
