@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Signal
@@ -35,6 +36,8 @@ class MainWindow(QMainWindow):
         self.tasks = BackgroundTasks(self)
         self.study_browser = StudyBrowser(archive, self.tasks)
         self.reading_screen: QWidget | None = None
+        # asked before a study opens (security: access list, break the glass, audit); False keeps it closed
+        self.open_gate: Callable[[str], bool] = lambda study_instance_uid: True
         self.pages = QStackedWidget()
         self.pages.addWidget(self.study_browser)
         self.setCentralWidget(self.pages)
@@ -70,6 +73,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(screen)
 
     def open_study(self, study_instance_uid: str) -> None:
+        if not self.open_gate(study_instance_uid):
+            return
         if self.reading_screen is None:
             self.study_browser.show_study_details(study_instance_uid)
             return

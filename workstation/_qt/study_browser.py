@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -79,6 +80,8 @@ class StudyBrowser(QWidget):
         super().__init__(parent)
         self._archive = archive
         self._tasks = tasks
+        # which studies the user may see (security.access sets it once the station has user accounts)
+        self.study_filter: Callable[[list[StudyRecord]], list[StudyRecord]] = lambda studies: studies
         self._generation = 0
         self._pending_thumbnails = 0
         self._series_items: dict[str, QListWidgetItem] = {}
@@ -150,7 +153,7 @@ class StudyBrowser(QWidget):
     def refresh(self) -> None:
         """Query the archive again (in a worker), keeping the selected study if it is still there."""
         self.status_message.emit("Loading the study list…")
-        self._tasks.submit(self._archive.studies, self._show_studies, self._studies_failed, "Loading the study list")
+        self._tasks.submit(lambda: self.study_filter(self._archive.studies()), self._show_studies, self._studies_failed, "Loading the study list")
 
     def selected_study(self) -> StudyRecord | None:
         index = self.study_table.currentIndex()

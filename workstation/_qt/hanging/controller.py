@@ -74,7 +74,8 @@ class HangingController(QObject):
             return
         self._pending.add(study_instance_uid)
         self.reading.tasks.submit(
-            lambda: hang_study(self.archive, study_instance_uid, self.user),
+            lambda: hang_study(self.archive, study_instance_uid, self.user,
+                               visible_priors=self.reading.visible_studies),
             lambda hanging: self._made(study_instance_uid, hanging),
             lambda message: self._failed(study_instance_uid, message),
             "Choosing the hanging protocol",

@@ -42,6 +42,8 @@ class WorklistPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.filter = worklist_filter or WorklistFilter()
+        # which exams the reader may see (security.access sets it once the station has user accounts)
+        self.visible_exams: Callable[[list[Exam]], list[Exam]] = lambda exams: exams
         self.problems = problems or dict
         self.tasks = BackgroundTasks(self, max_threads=1)
         self.current_accession = ""
@@ -121,7 +123,7 @@ class WorklistPanel(QWidget):
             return
         self._refreshing = True
         store = self.session.store
-        self.tasks.submit(lambda: (store.exams(), store.counts_by_status()), self._show,
+        self.tasks.submit(lambda: (self.visible_exams(store.exams()), store.counts_by_status()), self._show,
                           self._store_failed, "Reading the worklist")
 
     def _show(self, result: tuple[list[Exam], dict[ReadingStatus, int]]) -> None:

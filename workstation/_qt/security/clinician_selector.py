@@ -1,0 +1,105 @@
+"""The clinicians' selector page: search a patient, see the exams and signed reports, tick the series
+worth seeing (preselected from the key images), open them. No reporting tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout,
+    QWidget,
+)
+
+from workstation.archive import Archive, StudyRecord
+from workstation.reporting.signing import SignedReports
+from workstation.security.clinician_selector import (
+    ClinicianExam, clinician_exam, search_studies, selected_paths,
+)
+from workstation.security.station import StationSecurity
+from workstation.security.users import User
+
+UID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ClinicianSelector(QWidget):
+    open_requested = Signal(str, list)  # Study Instance UID, file paths of the ticked series
+
+    def __init__(self, archive: Archive, security: StationSecurity, user: User | None,
+                 reports: SignedReports | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("clinician-selector")
+        self.archive, self.security, self.user = archive, security, user
+        self.reports = reports or SignedReports()
+        self.exam: ClinicianExam | None = None
+        self.search = QLineEdit()
+        self.search.setObjectName("selector-search")
+        self.search.setPlaceholderText("Patient name or ID, then Enter")
+        self.search.returnPressed.connect(self.find)
+        self.studies = QListWidget()
+        self.studies.currentItemChanged.connect(lambda item, _old: self.show_exam(item))
+        self.report = QPlainTextEdit()
+        self.report.setReadOnly(True)
+        self.series = QListWidget()
+        self.open_button = QPushButton("Open selected images")
+        self.open_button.clicked.connect(self.open_selected)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Patient"))
+        left.addWidget(self.search)
+        left.addWidget(self.studies, 1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Signed report"))
+        right.addWidget(self.report, 2)
+        right.addWidget(QLabel("Series (key images preselected)"))
+        right.addWidget(self.series, 1)
+        right.addWidget(self.open_button)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 2)
+
+    @property
+    def viewer(self) -> str:
+        return self.user.name if self.user else ""
+
+    def find(self) -> None:
+        text = self.search.text()
+        studies = search_studies(self.archive, self.security.policy, self.user, text)
+        self.security.trail.record(self.security.trail.messages.query(self.viewer or "station", f"patient~{text}"))
+        self.studies.clear()
+        self.report.clear()
+        self.series.clear()
+        for study in studies:
+            item = QListWidgetItem(f"{study.patient_name}  {study.patient_id}  {study.study_date}  "
+                                   f"{'/'.join(study.modalities)}  {study.study_description}")
+            item.setData(UID_ROLE, study)
+            self.studies.addItem(item)
+        if studies:
+            self.studies.setCurrentRow(0)
+
+    def show_exam(self, item: QListWidgetItem | None) -> None:
+        self.series.clear()
+        if item is None:
+            return
+        study: StudyRecord = item.data(UID_ROLE)
+        self.exam = clinician_exam(self.archive, self.reports, self.security.keywords, self.viewer, study)
+        self.report.setPlainText(self.exam.report_text or "No signed report yet.")
+        for offered in self.exam.series:
+            record = offered.series
+            text = f"#{record.series_number if record.series_number is not None else '-'} {record.modality} " \
+                   f"{record.series_description or '(no description)'} – {record.instance_count} images"
+            entry = QListWidgetItem(text + (f"  [{offered.why}]" if offered.why else ""))
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Checked if offered.preselected else Qt.CheckState.Unchecked)
+            entry.setData(UID_ROLE, record.series_instance_uid)
+            self.series.addItem(entry)
+
+    def ticked_series(self) -> list[str]:
+        return [self.series.item(row).data(UID_ROLE) for row in range(self.series.count())
+                if self.series.item(row).checkState() == Qt.CheckState.Checked]
+
+    def open_selected(self) -> None:
+        if self.exam is None:
+            return
+        paths: list[Path] = selected_paths(self.archive, self.ticked_series())
+        if paths:
+            self.open_requested.emit(self.exam.study.study_instance_uid, paths)

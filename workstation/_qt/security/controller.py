@@ -1,0 +1,262 @@
+"""Plugs security into the main window: login at start, filters on every study and exam list, the open
+gate (access list, break the glass, audit), idle lock, switch user, keywords, the clinicians' mode.
+
+No accounts on the station: a single-user station as before (logged), only the audit of study opening.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from workstation.core.errors import ArchiveError, WorkstationError
+from workstation.security.audit.messages import PatientRef
+from workstation.security.roles import Permission, Role
+from workstation.security.session import UserSession
+from workstation.security.station import StationSecurity
+from workstation.security.users import User
+from workstation._qt.security.break_glass_dialog import BreakGlassDialog
+from workstation._qt.security.clinician_selector import ClinicianSelector
+from workstation._qt.security.keyword_dialog import KeywordDialog
+from workstation._qt.security.lock_screen import LockScreen
+from workstation._qt.security.login_dialog import LoginDialog
+
+log = logging.getLogger(__name__)
+
+INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+LOCK_KEYS, KEYWORD_KEYS, SWITCH_KEYS = "Ctrl+Alt+L", "Ctrl+T", "Ctrl+Alt+U"
+
+
+class SecurityController(QObject):
+    def __init__(self, window: QMainWindow, security: StationSecurity, user: User | None) -> None:
+        super().__init__(window)
+        self.window, self.security, self.user = window, security, user
+        self.current_study = ""
+        self.ask_reason = self._ask_reason  # replaced in tests; returns the reason or None
+        self.session = UserSession(user, security.settings.idle_lock_minutes * 60) if user else None
+        self.user_label = QLabel()
+        window.statusBar().addPermanentWidget(self.user_label)
+        window.study_browser.study_filter = self.visible_studies
+        window.open_gate = self.may_open
+        reading = self.reading_view()
+        if reading is not None:
+            reading.visible_studies = self.visible_studies
+        panel = self.worklist_panel()
+        if panel is not None:
+            panel.visible_exams = self.visible_exams
+        self.lock_screen = LockScreen(window, security)
+        self.lock_screen.unlocked.connect(self._unlocked)
+        self.lock_screen.switch_user_requested.connect(self.switch_user)
+        self.selector: ClinicianSelector | None = None
+        self._add_actions()
+        self.idle_timer = QTimer(self)
+        self.idle_timer.timeout.connect(self._check_idle)
+        if self.session is not None:
+            QApplication.instance().installEventFilter(self)
+            self.idle_timer.start(1000)
+        self._apply_user()
+
+    # --- wiring ---
+    def reading_view(self):
+        screen = self.window.reading_screen
+        if screen is None:
+            return None
+        image_window = getattr(screen, "image_window", None)
+        return image_window.reading if image_window is not None else screen
+
+    def worklist_panel(self):
+        dock = getattr(self.window, "worklist_dock", None)
+        return dock.panel if dock is not None else None
+
+    def _add_actions(self) -> None:
+        menu = self.window.menuBar().addMenu("&User")
+        for title, keys, handler, needs_user in (
+            ("&Lock screen", LOCK_KEYS, self.lock, True),
+            ("&Switch user…", SWITCH_KEYS, self.switch_user, True),
+            ("&Keyword for this exam…", KEYWORD_KEYS, self.tag_current_study, False),
+        ):
+            action = QAction(title, self.window)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(handler)
+            action.setEnabled(self.user is not None or not needs_user)
+            menu.addAction(action)
+
+    def _apply_user(self) -> None:
+        user = self.user
+        self.user_label.setText(f"User: {user.name} ({user.role.value})" if user else "Single-user station")
+        clinician = user is not None and user.role is Role.CLINICIAN
+        for dock in self.window.findChildren(QDockWidget):
+            if dock.objectName().startswith("report"):
+                dock.setVisible(not clinician)  # the clinicians' mode has no reporting tools
+        if clinician:
+            if self.selector is None:
+                self.selector = ClinicianSelector(self.window.archive, self.security, user)
+                self.selector.open_requested.connect(self.open_selection)
+                self.window.pages.addWidget(self.selector)
+            self.selector.user = user
+            self.window.pages.setCurrentWidget(self.selector)
+        elif self.selector is not None:
+            self.window.pages.setCurrentWidget(self.window.study_browser)
+        self.window.refresh()
+
+    # --- filters and the open gate ---
+    def visible_studies(self, studies: list) -> list:
+        return self.security.policy.visible_studies(self.user, studies)
+
+    def visible_exams(self, exams: list) -> list:
+        return self.security.policy.visible_exams(self.user, exams)
+
+    def may_open(self, study_instance_uid: str) -> bool:
+        policy = self.security.policy
+        if not policy.can_see(self.user, study_instance_uid):
+            if not self.user.may(Permission.BREAK_THE_GLASS):
+                QMessageBox.information(self.window, "Restricted exam",
+                                        "This exam is restricted and you are not on its access list.")
+                return False
+            reason = self.ask_reason(study_instance_uid)
+            if reason is None:
+                return False
+            try:
+                policy.break_glass(self.user, study_instance_uid, reason, self._patients(study_instance_uid))
+            except WorkstationError as error:
+                QMessageBox.warning(self.window, "Restricted exam", str(error))
+                return False
+        self._audit_access(study_instance_uid)
+        self.current_study = study_instance_uid
+        return True
+
+    def _ask_reason(self, study_instance_uid: str) -> str | None:
+        dialog = BreakGlassDialog(study_instance_uid, self.window)
+        return dialog.reason_text() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def _patients(self, study_instance_uid: str) -> tuple[PatientRef, ...]:
+        try:
+            study = self.window.archive.study(study_instance_uid)
+        except ArchiveError:
+            return ()  # not in the local archive yet (opened from the PACS): the study UID is recorded
+        return (PatientRef(study.patient_id, study.patient_name),)
+
+    def _audit_access(self, study_instance_uid: str, detail: str = "") -> None:
+        trail = self.security.trail
+        trail.record(trail.messages.instances_accessed(self.user.name if self.user else getpass.getuser(),
+                                                       self._patients(study_instance_uid), (study_instance_uid,),
+                                                       detail=detail))
+
+    def open_selection(self, study_instance_uid: str, paths: list[Path]) -> None:
+        """The clinicians' selector opens the ticked series in the reading screen."""
+        if not self.may_open(study_instance_uid):
+            return
+        reading = self.reading_view()
+        if reading is None:
+            return
+        reading.open_paths(paths)
+        self.window.pages.setCurrentWidget(self.window.reading_screen)
+
+    # --- keywords ---
+    def tag_current_study(self) -> None:
+        if not self.current_study:
+            self.window.statusBar().showMessage("Open an exam first, then tag it with a keyword.")
+            return
+        owner = self.user.name if self.user else getpass.getuser()
+        keywords = self.security.keywords
+        dialog = KeywordDialog(keywords.keywords(owner), [t.keyword for t in keywords.tags(owner, self.current_study)],
+                               self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.keyword.text().strip():
+            return
+        try:
+            tag = keywords.tag(owner, dialog.keyword.text(), self.current_study, shared=not dialog.private.isChecked())
+        except WorkstationError as error:
+            self.window.statusBar().showMessage(str(error))
+            return
+        self.window.statusBar().showMessage(f"Tagged with {tag.keyword!r}.")
+
+    # --- idle lock and switching user ---
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if self.session is None:
+            return False
+        if self.session.locked:
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # no window shortcut runs while locked: keys go to the password field
+                return True
+            if isinstance(watched, QWidget) and event.type() in INPUT_EVENTS:
+                return not self._inside_lock_screen(watched)
+            return False
+        if event.type() in INPUT_EVENTS:
+            self.session.touch()
+        return False
+
+    def _inside_lock_screen(self, watched: QObject) -> bool:
+        node = watched
+        while node is not None:
+            if node is self.lock_screen:
+                return True
+            node = node.parent()
+        return False
+
+    def _check_idle(self) -> None:
+        if self.session is not None and self.session.should_lock():
+            log.info("idle for %.0f s: screen locked", self.session.idle_lock_s)
+            self.lock()
+
+    def lock(self) -> None:
+        if self.session is None:
+            return
+        self.session.lock()
+        self.lock_screen.lock(self.session.user)
+
+    def _unlocked(self) -> None:
+        self.session.unlock()
+
+    def switch_user(self) -> None:
+        dialog = LoginDialog(self.security, self.window, "Switch user")
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user is None:
+            return
+        self.change_user(dialog.user)
+
+    def change_user(self, user: User) -> None:
+        """Another user takes the station: the previous user's exams close and their worklist locks go."""
+        previous = self.user
+        trail = self.security.trail
+        if previous is not None:
+            trail.record(trail.messages.user_authentication(previous.name, login=False, success=True,
+                                                            detail=f"switched to {user.name}"))
+        dock = getattr(self.window, "worklist_dock", None)
+        if dock is not None:
+            try:
+                dock.session.close_all()
+            except WorkstationError as error:
+                log.error("could not release the worklist locks of %s: %s", previous.name if previous else "-", error)
+        reading = self.reading_view()
+        if reading is not None:
+            reading.open_stacks([])
+            reading.problems.clear()
+        self.current_study = ""
+        self.user = user
+        self.session = UserSession(user, self.security.settings.idle_lock_minutes * 60)
+        self.lock_screen.hide()
+        self.window.show_study_list()
+        self._apply_user()
+
+
+def install_security(window: QMainWindow, security: StationSecurity | None = None,
+                     user: User | None = None) -> SecurityController | None:
+    """Log in (when the station has accounts) and plug security into ``window``; None when the login was
+    cancelled (the application should then quit)."""
+    security = security or StationSecurity.open()
+    if security.single_user:
+        log.info("single-user station (no user accounts): no login; `workstation user add` creates accounts")
+        return SecurityController(window, security, None)
+    if user is None:
+        dialog = LoginDialog(security, window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user is None:
+            log.info("login cancelled")
+            return None
+        user = dialog.user
+    trail = security.trail
+    trail.record(trail.messages.application_activity(user.name, started=True))
+    return SecurityController(window, security, user)
