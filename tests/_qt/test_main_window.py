@@ -274,3 +274,18 @@ def test_fast_scrolling_skips_thumbnails_of_studies_already_left(qtbot, main_win
     assert icon.std() > 30  # the radiograph, not the uniform placeholder
     # Only the last study's series need a thumbnail; earlier ones may have started, but not all of them.
     assert 1 <= len(decoded) < 6
+
+
+def test_about_names_the_version_the_archive_and_the_site_configuration(main_window, tmp_path, monkeypatch):
+    from workstation import __version__
+    from workstation._qt.main_window import about_text
+
+    site = tmp_path / "site.json"
+    monkeypatch.setenv("WORKSTATION_SITE_CONFIG", str(site))
+    text = about_text(main_window.archive)
+    assert f"Workstation {__version__}" in text
+    assert str(main_window.archive.folder) in text
+    assert f"{site} (none)" in text
+    site.write_text("{}")
+    assert f"{site} (none)" not in about_text(main_window.archive)
+    assert main_window.menuBar().actions()[-1].text() == "&Help"

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import logging
+import platform
 from pathlib import Path
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from workstation import __version__
 from workstation.archive import Archive, ImportReport
+from workstation.settings.site import site_config_path
 from workstation._qt.background import BackgroundTasks
 from workstation._qt.study_browser import StudyBrowser
 
 log = logging.getLogger(__name__)
+
+
+def about_text(archive: Archive) -> str:
+    """Version and where this station keeps its state: what support asks for first."""
+    site = site_config_path()
+    return (f"Workstation {__version__}\n"
+            f"Python {platform.python_version()}, Qt {qVersion()}\n"
+            f"Local archive: {archive.folder}\n"
+            f"Site configuration: {site}{'' if site.is_file() else ' (none)'}")
 
 
 class ReadingScreen(Protocol):
@@ -62,6 +73,10 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut)
             action.triggered.connect(handler)
             file_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Workstation", self)
+        about.triggered.connect(lambda: QMessageBox.about(self, "About Workstation", about_text(self.archive)))
+        help_menu.addAction(about)
 
     def refresh(self) -> None:
         self.study_browser.refresh()
