@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt, QTimer
 
 from workstation._qt.main_window import MainWindow
 from workstation._qt.pacs.jobs_model import FINISHED
+from workstation._qt.pacs.results_model import SearchResult
+from workstation.net.query_results import RemoteStudy
 from workstation.net.job_queue import JobState
 from workstation.net.orthanc_server import free_port
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
@@ -147,6 +149,15 @@ def test_a_stopped_pacs_gives_messages_in_the_panel(qtbot, main_window: MainWind
     assert text.startswith("Search failed:") and "down" in text and "Traceback" not in text
     search(qtbot, screen, date_from="soon")
     assert "YYYY-MM-DD" in screen.panel.message_label.text()
+    study = RemoteStudy("1.2.3.4", "123", "", "Doe^Jane", "", "20240101", "", "A1", "CT chest", ("CT",), 1, 10)
+    screen.panel.results.set_results([SearchResult(study, 0)])
+    screen.panel.results_view.selectRow(0)
+    qtbot.keyClick(screen.panel.results_view, Qt.Key.Key_Return)
+    wait_finished(qtbot, screen, 1)
+    job = screen.panel.jobs.rows[0].job
+    assert job.state is JobState.FAILED and screen.panel.jobs.data(screen.panel.jobs.index(0, 7)) == job.error
+    text = screen.panel.message_label.text()
+    assert text.startswith("Retrieve of Doe Jane · 2024-01-01 · CT chest failed:") and "Resume" in text
 
 
 def test_a_slow_pacs_never_blocks_the_window(qtbot, main_window: MainWindow, install_pacs_page, fake_pacs, ct_files):

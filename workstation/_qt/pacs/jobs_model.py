@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from workstation.net.job_queue import JobState, Priority, RetrieveJob
+from workstation.net.transfer import RetrieveProgress
 
 _Index = QModelIndex | QPersistentModelIndex
 FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
@@ -16,26 +17,36 @@ FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 class JobRow:
     job: RetrieveJob
     label: str  # what the radiologist recognises: patient, date, description
+    final: RetrieveProgress | None = None  # frozen when the job ends, so its rate stops decaying
+
+    @property
+    def progress(self) -> RetrieveProgress | None:
+        if self.final is None and self.job.state in FINISHED:
+            report = self.job.report  # a finished retrieve's own figures, timed where it ended
+            self.final = self.job.progress if report is None else RetrieveProgress(
+                report.total_instances, report.received_instances, report.received_bytes, report.already_present,
+                report.elapsed_seconds, report.first_instance_seconds)
+        return self.final or self.job.progress
 
 
-def _images(job: RetrieveJob) -> str:
-    progress = job.progress
+def _images(row: JobRow) -> str:
+    progress = row.progress
     if progress is None:
         return ""
     have = progress.received_instances + progress.already_present
     return f"{have}/{progress.total_instances}" if progress.total_instances else str(have)
 
 
-def _megabytes(job: RetrieveJob) -> str:
-    progress = job.progress
+def _megabytes(row: JobRow) -> str:
+    progress = row.progress
     return f"{progress.received_bytes / 1e6:.1f}" if progress else ""
 
 
-def _rate(job: RetrieveJob) -> str:
-    progress = job.progress
+def _rate(row: JobRow) -> str:
+    progress = row.progress
     if progress is None or progress.elapsed_seconds <= 0 or not progress.received_instances:
         return ""
-    return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {progress.instances_per_second:.0f} img/s"
+    return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {progress.instances_per_second:.3g} img/s"
 
 
 COLUMNS = (
@@ -43,9 +54,9 @@ COLUMNS = (
     ("From", lambda row: row.job.node.name),
     ("Kind", lambda row: "prior" if row.job.priority is Priority.PRIOR else "current"),
     ("State", lambda row: row.job.state.value),
-    ("Images", lambda row: _images(row.job)),
-    ("MB", lambda row: _megabytes(row.job)),
-    ("Rate", lambda row: _rate(row.job)),
+    ("Images", _images),
+    ("MB", _megabytes),
+    ("Rate", _rate),
     ("Message", lambda row: row.job.error),
 )
 
@@ -68,7 +79,7 @@ class RetrieveJobsModel(QAbstractTableModel):
     def replace(self, row: int, job: RetrieveJob) -> None:
         """The row's job resumed as a new job (a retry fetches only what is missing)."""
         self._retired.append(self.rows[row].job)
-        self.rows[row].job = job
+        self.rows[row].job, self.rows[row].final = job, None
         self.changed(row)
 
     def is_retired(self, job: RetrieveJob) -> bool:

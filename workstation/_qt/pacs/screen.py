@@ -90,6 +90,9 @@ class PacsScreen(QObject):
         return False
 
     def shutdown(self) -> None:
+        """Cancel running retrieves (what arrived stays), stop hearing them, stop the service."""
+        for job in self.panel.jobs.running():
+            job.cancel()
         self.panel.shutdown()
         if self.service is not None:
             self.service.stop()
