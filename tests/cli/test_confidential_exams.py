@@ -114,3 +114,14 @@ def test_commands_need_a_user_once_accounts_exist_and_export_needs_the_right(sta
     assert main(["audit", "--user", "alice", "--json"]) == 0
     exports = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"export"' in line]
     assert len(exports) == 1 and "de-identified" in exports[0]["detail"] and len(exports[0]["study_uids"]) == 2
+
+
+@pytest.mark.shared_data
+def test_open_checks_the_user_and_the_access_list_before_any_window(station, monkeypatch, capsys):
+    older, _ = station
+    monkeypatch.setenv("DISPLAY", ":not-used")  # the checks come before a window would open
+    capsys.readouterr()
+    assert main(["open", "--study", older.study_instance_uid]) == 1
+    assert "--user NAME" in capsys.readouterr().err
+    code, _, err = run_as("bob", ["open", "--study", older.study_instance_uid], monkeypatch, capsys)
+    assert code == 1 and "restricted" in err and older.patient_name not in err

@@ -18,6 +18,7 @@ from workstation._qt.pacs.screen import install_pacs
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.worklist.dock import install_worklist
 from workstation._qt.reporting.dock import install_report_editor
+from workstation._qt.security.controller import install_security
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def run_application(screenshot: str | None = None) -> int:
         app.aboutToQuit.connect(pacs.shutdown)  # also when the app quits without closing the window
         install_worklist(window, prefetch=lambda exam: pacs.prefetch_study(exam.study_instance_uid))
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
+        if install_security(window, interactive=not screenshot) is None:  # login (workstation/_qt/security/)
+            return 0
         window.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)

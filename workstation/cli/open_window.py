@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 
+from workstation.archive import Archive
+from workstation.cli.authentication import add_user_option, command_user
+from workstation.security.audit.messages import PatientRef
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("open", help="open the workstation window (on files or a study to read)")
@@ -20,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mpr", action="store_true", help="open MPR of the first series once loaded")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="save the window as PNG once the first full render is done, then exit")
+    add_user_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -41,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
         from workstation._qt.app import run_application
 
         return run_application(screenshot=args.screenshot)
+    signed = command_user(args)  # the window's own login is skipped: the command line signed in already
+    if args.study:
+        signed.security.policy.require_access(signed.user, args.study)
+        with Archive.open_default() as archive:
+            study = archive.study(args.study)
+        signed.security.trail.record(signed.security.trail.messages.instances_accessed(
+            signed.name, (PatientRef(study.patient_id, study.patient_name),), (args.study,)))
     from workstation._qt.reading.reading_app import run_reading
 
-    return run_reading(args.paths, args.study, args.layout, args.mpr, args.screenshot)
+    return run_reading(args.paths, args.study, args.layout, args.mpr, args.screenshot, user=signed.user)

@@ -20,6 +20,7 @@ from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reading.screen_placement import ScreenPlacement
 from workstation._qt.reading.screenshot import grab_with_views
+from workstation._qt.security.controller import install_security
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation.viewer.layout import parse_layout
@@ -32,7 +33,7 @@ SCREENSHOT_DEADLINE_MS = 60_000
 
 
 def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None = None, layout: str | None = None,
-                mpr: bool = False, screenshot: str | None = None) -> int:
+                mpr: bool = False, screenshot: str | None = None, user=None) -> int:
     """Open files/folders or an archived study (with its prior) for reading; returns the exit status.
 
     Without ``layout`` an archived study is hung by its best hanging protocol (as from the study list);
@@ -56,6 +57,8 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         if placement.image_window is None:
             window.pages.setCurrentWidget(reading)
         placement.show()
+        if user is not None:  # signed in by the command line (--user): its rules, idle lock and audit apply
+            install_security(window, user=user)
         shown = placement.image_window or window
         if mpr:
             _open_mpr_once_loaded(reading)

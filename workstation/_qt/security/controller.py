@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from workstation.core.errors import ArchiveError, WorkstationError
+from workstation.security.errors import AuthenticationError
 from workstation.security.audit.messages import PatientRef
 from workstation.security.roles import Permission, Role
 from workstation.security.session import UserSession
@@ -244,13 +245,17 @@ class SecurityController(QObject):
 
 
 def install_security(window: QMainWindow, security: StationSecurity | None = None,
-                     user: User | None = None) -> SecurityController | None:
+                     user: User | None = None, interactive: bool = True) -> SecurityController | None:
     """Log in (when the station has accounts) and plug security into ``window``; None when the login was
-    cancelled (the application should then quit)."""
+    cancelled (the application should then quit). ``interactive=False`` (screenshot checks) refuses to
+    run on a station with accounts rather than wait on a login nobody answers."""
     security = security or StationSecurity.open()
     if security.single_user:
         log.info("single-user station (no user accounts): no login; `workstation user add` creates accounts")
         return SecurityController(window, security, None)
+    if user is None and not interactive:
+        raise AuthenticationError("This station has user accounts: the window needs a login, so it cannot be "
+                                  "opened for an unattended check.")
     if user is None:
         dialog = LoginDialog(security, window)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user is None:
@@ -259,4 +264,7 @@ def install_security(window: QMainWindow, security: StationSecurity | None = Non
         user = dialog.user
     trail = security.trail
     trail.record(trail.messages.application_activity(user.name, started=True))
-    return SecurityController(window, security, user)
+    controller = SecurityController(window, security, user)
+    QApplication.instance().aboutToQuit.connect(
+        lambda: trail.record(trail.messages.application_activity(controller.user.name, started=False)))
+    return controller
