@@ -74,3 +74,29 @@ def test_rules_from_the_ris_and_pacs_mark_exams_confidential(security, two_users
     assert not security.policy.can_see(two_users[1], "1.2.5")
     security.policy.mark_by_rule("1.2.3", "ConfidentialityCode=V")
     assert not security.policy.can_see(two_users[1], "1.2.3")
+
+
+def test_header_rules_mark_archived_studies_confidential(security, two_users, tmp_path):
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from workstation.archive import Archive
+
+    files = []
+    for number, code in enumerate(("V", "N")):
+        dataset = Dataset()
+        dataset.file_meta = FileMetaDataset()
+        dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        dataset.SOPClassUID = dataset.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+        dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
+        dataset.PatientID, dataset.Modality, dataset.ConfidentialityCode = f"P{number}", "OT", code
+        path = tmp_path / f"{number}.dcm"
+        dataset.save_as(path, enforce_file_format=True)
+        files.append(dataset.StudyInstanceUID)
+    security.policy.rules = ConfidentialityRules(attributes={"ConfidentialityCode": ("V",)})
+    with Archive(tmp_path / "archive") as archive:
+        archive.import_paths([tmp_path / "0.dcm", tmp_path / "1.dcm"])
+        assert security.policy.apply_header_rules(archive) == 1
+        assert security.policy.apply_header_rules(archive) == 0  # each study is read once
+    assert security.policy.restricted_studies() == [files[0]]

@@ -15,6 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+from workstation.archive import Archive
 from workstation.security.authentication import authenticate
 from workstation.security.errors import AccessDenied, AuthenticationError
 from workstation.security.roles import Permission, Role
@@ -54,6 +55,9 @@ def read_password(prompt: str = "Password: ") -> str:
 def command_user(args: argparse.Namespace, permission: Permission = Permission.READ) -> CommandUser:
     """Sign in the ``--user`` of this command; AuthenticationError/AccessDenied end the command."""
     security = StationSecurity.open()
+    if security.settings.confidential.attributes:
+        with Archive.open_default() as archive:
+            security.policy.apply_header_rules(archive)
     if security.single_user:
         log.info("single-user station (no user accounts): %s runs without a login", getpass.getuser())
         return CommandUser(security, None)

@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
-from pydicom import Dataset
+from pydicom import Dataset, dcmread
+from pydicom.errors import InvalidDicomError
 
 from workstation.security.audit.messages import (
     EMERGENCY_OVERRIDE_STARTED, OBJECT_SECURITY_ATTRIBUTES_CHANGED, PatientRef,
@@ -85,6 +86,31 @@ class AccessPolicy:
         if added:
             log.info("study %s confidential by rule %s", study_instance_uid, rule)
         return added
+
+    def apply_header_rules(self, archive) -> int:
+        """Mark the archive's studies whose headers the rules call confidential (each study read once,
+        one header per series); returns how many were newly marked."""
+        if not self.rules.attributes:
+            return 0
+        checked = {row[0] for row in self._db.execute("SELECT study_instance_uid FROM rule_checked")}
+        marked = 0
+        for study in archive.studies():
+            uid = study.study_instance_uid
+            if uid in checked:
+                continue
+            for series in archive.series(uid):
+                paths = archive.instance_paths(series.series_instance_uid)[:1]
+                try:
+                    header = dcmread(paths[0], stop_before_pixels=True) if paths else None
+                except (OSError, InvalidDicomError) as error:
+                    log.warning("confidentiality rules: cannot read a header of study %s: %s", uid, error)
+                    continue
+                if header is not None and confidential_by_header(header, self.rules):
+                    marked += self.mark_by_rule(uid, "header attribute")
+                    break
+            self._db.execute("INSERT OR IGNORE INTO rule_checked VALUES (?,?)", (uid, time.time()))
+        self._db.commit()
+        return marked
 
     def restrict(self, by: User, study_instance_uid: str, allow: Iterable[str] = (), include_marker: bool = True) -> None:
         """Mark a study confidential; ``allow`` (and the marker, unless an administrator acts) may see it."""

@@ -40,6 +40,7 @@ class SecurityController(QObject):
         self.current_study = ""
         self.ask_reason = self._ask_reason  # replaced in tests; returns the reason or None
         self.session = UserSession(user, security.settings.idle_lock_minutes * 60) if user else None
+        security.policy.apply_header_rules(window.archive)  # before any list shows (no cost without rules)
         self.user_label = QLabel()
         window.statusBar().addPermanentWidget(self.user_label)
         window.study_browser.study_filter = self.visible_studies
