@@ -1,4 +1,5 @@
-"""Writes that matter (dictation records, drafts, signed reports) replace a file whole or not at all."""
+"""Writes that matter (settings, keymaps, protocols, dictation records, drafts, signed reports, outbox
+items) replace a file whole or not at all: a crash never leaves half a file."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ def write_atomically(path: Path, data: bytes) -> None:
     fsync_folder(path.parent)
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    write_atomically(path, text.encode("utf-8"))
+
+
 def write_json_atomically(path: Path, value: object) -> None:
-    write_atomically(path, json.dumps(value, indent=1, sort_keys=True).encode("utf-8"))
+    write_text_atomically(path, json.dumps(value, indent=1, sort_keys=True))
 
 
 def fsync_folder(folder: Path) -> None:

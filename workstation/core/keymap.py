@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.core.errors import WorkstationError
 from workstation.core.resources import resource_path
 from workstation.settings.home import workstation_home
@@ -143,13 +142,7 @@ class Keymap:
         user_path = user_path or user_keymap_path()
         payload = json.dumps({k: list(v) for k, v in self.overrides().items()}, indent=2, sort_keys=True)
         try:
-            user_path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=user_path.parent, prefix=".keymap-", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, user_path)
+            write_text_atomically(user_path, payload)
         except OSError as error:
             log.error("could not save keymap to %s: %s", user_path, error)
             raise KeymapError(f"Your keys could not be saved to {user_path} ({error.strerror}). "

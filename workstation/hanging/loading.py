@@ -11,10 +11,10 @@ import getpass
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.core.errors import WorkstationError
 from workstation.core.resources import shipped_hanging_protocols_folder
 from workstation.hanging.protocol import HangingProtocol
@@ -72,13 +72,7 @@ def save_user_protocol(protocol: HangingProtocol, user: str | None = None) -> Pa
     folder = user_protocols_folder(user)
     target = folder / f"{protocol.id}.yaml"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(protocol_to_yaml(protocol))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
+        write_text_atomically(target, protocol_to_yaml(protocol))
     except OSError as error:
         log.error("cannot save hanging protocol %s: %s", target, error)
         raise WorkstationError(f"The protocol could not be saved to {target} ({error.strerror or error}).") from error

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 import uuid
@@ -27,6 +25,7 @@ except ImportError:  # Windows: the in-process lock still holds
     fcntl = None  # type: ignore[assignment]
 
 
+from workstation.core.atomic_file import write_atomically
 from workstation.core.errors import WorkstationError
 from workstation.dicom.reading import read_dataset
 from workstation.net.store import OutgoingInstance, instance_on_pacs, send
@@ -62,19 +61,6 @@ class SendReport:
     errors: tuple[str, ...]
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class Outbox:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or workstation_home() / "outbox"
@@ -89,7 +75,7 @@ class Outbox:
         return self.folder / f"{item_id}.json"
 
     def _save(self, item: OutboxItem) -> OutboxItem:
-        _write_atomically(self._record_path(item.item_id), json.dumps(asdict(item)).encode("utf-8"))
+        write_atomically(self._record_path(item.item_id), json.dumps(asdict(item)).encode("utf-8"))
         return item
 
     def enqueue(self, node_name: str, source: Path | bytes) -> OutboxItem:
@@ -97,7 +83,7 @@ class Outbox:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         item_id = uuid.uuid4().hex
         object_path = self.folder / f"{item_id}.dcm"
-        _write_atomically(object_path, data)
+        write_atomically(object_path, data)
         try:
             header = read_dataset(object_path, header_only=True)
             item = OutboxItem(

@@ -17,7 +17,7 @@ try:
 except ImportError:  # Windows: no advisory locks; a live take is then told apart by the recording process only
     fcntl = None
 
-from workstation.reporting.atomic import fsync_folder
+from workstation.core.atomic_file import fsync_folder
 
 SAMPLE_DTYPE = np.dtype("<i2")
 FSYNC_INTERVAL_SECONDS = 0.5

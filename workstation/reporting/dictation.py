@@ -22,7 +22,7 @@ import numpy as np
 import soundfile
 
 from workstation.core.errors import WorkstationError
-from workstation.reporting.atomic import write_atomically, write_json_atomically
+from workstation.core.atomic_file import write_atomically, write_json_atomically
 from workstation.reporting.audio_journal import AudioJournal, read_journal, take_in_use
 from workstation.reporting.editing import TakeMode, apply_take, delete_span
 from workstation.settings.home import workstation_home

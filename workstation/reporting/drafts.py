@@ -10,7 +10,7 @@ import json
 import logging
 from pathlib import Path
 
-from workstation.reporting.atomic import write_json_atomically
+from workstation.core.atomic_file import write_json_atomically
 from workstation.reporting.report import Report
 from workstation.settings.home import workstation_home
 

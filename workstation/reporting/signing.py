@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from workstation.core.errors import WorkstationError
-from workstation.reporting.atomic import fsync_folder
+from workstation.core.atomic_file import fsync_folder
 from workstation.reporting.report import Addendum, Report, ReportStatus, Signature, SignatureKind
 from workstation.settings.home import workstation_home
 

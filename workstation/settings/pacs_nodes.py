@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.core.errors import WorkstationError
 from workstation.settings.home import workstation_home
 from workstation.settings.site import load_site_config
@@ -149,16 +148,7 @@ def load_user_pacs_settings(home: Path | None = None) -> PacsSettings:
 def save_pacs_settings(settings: PacsSettings, home: Path | None = None) -> Path:
     path = settings_path(home)
     text = json.dumps({"local": asdict(settings.local), "nodes": [asdict(node) for node in settings.nodes]}, indent=2)
-    descriptor, temporary = tempfile.mkstemp(prefix=".pacs_nodes-", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
     return path
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import socket
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.settings.home import workstation_home
 
 log = logging.getLogger(__name__)
@@ -118,17 +117,7 @@ class ScreenArrangementStore:
         data = self._read()
         data.setdefault(user, {}).setdefault(station, {})[screens_key(screens)] = {
             panel: list(names) for panel, names in arrangement.items()}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".screens-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(data, file, indent=2)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text_atomically(self.path, json.dumps(data, indent=2))
 
 
 def arrange(screens: list[ScreenInfo], store: ScreenArrangementStore, user: str, station: str

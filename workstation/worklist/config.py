@@ -9,11 +9,10 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.settings.home import workstation_home
 from workstation.worklist.errors import WorklistError
 
@@ -67,10 +66,5 @@ def load_worklist_config(home: Path | None = None) -> WorklistConfig:
 
 def save_worklist_config(config: WorklistConfig, home: Path | None = None) -> Path:
     path = config_path(home)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".worklist-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(asdict(config), file, indent=2)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(asdict(config), indent=2))
     return path

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.settings.home import workstation_home
 from workstation.worklist.exam import Exam, ReadingStatus
 
@@ -73,10 +72,5 @@ def load_filter(home: Path | None = None) -> WorklistFilter:
 
 def save_filter(worklist_filter: WorklistFilter, home: Path | None = None) -> Path:
     path = filters_path(home)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".filters-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(asdict(worklist_filter), file, indent=2)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(asdict(worklist_filter), indent=2))
     return path
