@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pydicom
 from PySide6.QtCore import Qt, QTimer
 
+from workstation._qt.app import build_main_window
 from workstation._qt.main_window import MainWindow
+from workstation._qt.pacs.screen import install_pacs
+from workstation.archive import Archive
+from workstation.net.outbox import Outbox
+from workstation.net.service import PacsService
+from workstation.settings.home import archive_folder
 from workstation._qt.pacs.jobs_model import FINISHED
 from workstation._qt.pacs.results_model import SearchResult
 from workstation.net.query_results import RemoteStudy
 from workstation.net.job_queue import JobState
 from workstation.net.orthanc_server import free_port
-from workstation.settings.pacs_nodes import LocalNode, PacsNode
+from workstation.settings.pacs_nodes import LocalNode, PacsNode, PacsSettings
 
 WAIT_MS = 20_000
 
@@ -193,3 +201,33 @@ def test_prefetch_fetches_the_next_exam_and_its_priors(qtbot, main_window: MainW
     wait_finished(qtbot, screen, 2)
     assert {row.job.state for row in screen.panel.jobs.rows} == {JobState.DONE}
     assert len(main_window.archive.studies(str(header.PatientID))) == 2
+
+
+def test_prefetch_uses_the_worklists_pacs_node_and_never_raises(qtbot, main_window: MainWindow, install_pacs_page,
+                                                                pacs):
+    screen = install_pacs_page(pacs.node(name="first", method="web"), pacs.node(name="second", method="get"))
+    assert screen.prefetch_node() == "first"
+    main_window.worklist_dock = SimpleNamespace(config=SimpleNamespace(pacs_node="unknown"))
+    screen.prefetch_study("1.2.3")
+    assert "Prefetching the next exam failed" in main_window.statusBar().currentMessage()
+    assert "unknown" in main_window.statusBar().currentMessage() and screen.panel.jobs.rowCount() == 0
+
+
+def test_f4_from_the_reading_screen_of_the_full_window(qtbot, workstation_home, demo_archive_template, local, tmp_path):
+    shutil.copytree(demo_archive_template, archive_folder())
+    archive = Archive(archive_folder())
+    window = build_main_window(archive)
+    qtbot.addWidget(window)
+    service = PacsService(archive, PacsSettings(local=local), Outbox(tmp_path / "outbox")).start()
+    screen = install_pacs(window, service)
+    assert "pacs.show" in window.reading_screen.registry
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.pages.setCurrentWidget(window.reading_screen)
+    window.reading_screen.setFocus()
+    qtbot.keyClick(window.reading_screen, Qt.Key.Key_F4)
+    assert window.pages.currentWidget() is screen.panel
+    window.close()
+    assert service.storage_scp is None  # closing the window stopped the service
+    archive.close()
