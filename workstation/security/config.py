@@ -79,17 +79,3 @@ def load_security_settings(path: Path | None = None) -> SecuritySettings:
     except (OSError, ValueError, TypeError, KeyError) as error:
         log.error("cannot read %s: %s", path, error)
         raise SecurityError(f"The security settings {path} cannot be read ({error}); fix or remove the file.") from error
-
-
-def save_security_settings(data: dict, path: Path | None = None) -> Path:
-    """Write the raw settings (atomically) after checking they load."""
-    path = path or security_settings_path()
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    try:
-        load_security_settings(temporary)
-    except SecurityError:
-        temporary.unlink()
-        raise
-    temporary.replace(path)
-    return path

@@ -24,6 +24,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.fileset import FileSet
 from pydicom.sequence import Sequence
 
+from workstation.core.atomic_file import write_atomically
 from workstation.security.errors import SecurityError
 from workstation.settings.home import workstation_home
 
@@ -73,10 +74,8 @@ class DeidentificationKey:
     def for_station(cls, home: Path | None = None) -> "DeidentificationKey":
         path = (home or workstation_home()) / "deidentification.key"
         if not path.is_file():
-            temporary = path.with_suffix(".tmp")
-            temporary.write_bytes(secrets.token_bytes(32))
-            temporary.chmod(0o600)
-            temporary.replace(path)
+            write_atomically(path, secrets.token_bytes(32))
+            path.chmod(0o600)
         return cls(path.read_bytes())
 
     def _digest(self, kind: str, value: str) -> bytes:

@@ -7,6 +7,7 @@ import logging
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from workstation.core.atomic_file import write_atomically
 from workstation.security.errors import SecurityError
 from workstation.settings.home import workstation_home
 
@@ -56,11 +57,7 @@ def import_profile(source: Path, home: Path | None = None) -> list[Path]:
             if not allowed or ".." in path.parts or path.is_absolute():
                 log.warning("profile %s: ignored %s (not a profile file)", source, name)
                 continue
-            target = home / Path(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".importing")
-            temporary.write_bytes(archive.read(name))
-            temporary.replace(target)
+            write_atomically(home / Path(*path.parts), archive.read(name))
             written.append(Path(*path.parts))
     log.info("profile imported: %d files", len(written))
     return written

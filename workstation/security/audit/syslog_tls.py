@@ -12,6 +12,7 @@ import ssl
 import time
 from pathlib import Path
 
+from workstation.core.atomic_file import write_text_atomically
 from workstation.security.audit.log import AuditLog
 from workstation.security.config import SyslogSettings
 
@@ -84,6 +85,4 @@ class SyslogForwarder:
             raise
 
     def _save_cursor(self, count: int) -> None:
-        temporary = self.cursor_path.with_suffix(".tmp")
-        temporary.write_text(str(count))
-        temporary.replace(self.cursor_path)
+        write_text_atomically(self.cursor_path, str(count))
