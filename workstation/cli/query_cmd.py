@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from workstation.cli.authentication import add_user_option, command_user
 from workstation.net.query import query_studies
 from workstation.settings.pacs_nodes import load_pacs_settings, resolve_node
 
@@ -18,15 +19,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study-date", default="", metavar="RANGE", help="YYYYMMDD, YYYYMMDD-YYYYMMDD, or open-ended")
     parser.add_argument("--modality", default="", metavar="M", help="e.g. CT (ModalitiesInStudy)")
     parser.add_argument("--json", action="store_true", help="print the matches as JSON")
+    add_user_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    signed = command_user(args)
     settings = load_pacs_settings()
     node = resolve_node(args.pacs, settings)
     match = {"PatientID": args.patient_id, "AccessionNumber": args.accession, "StudyDate": args.study_date,
              "ModalitiesInStudy": args.modality}
-    studies = query_studies(node, settings.local, **{key: value for key, value in match.items() if value})
+    keys = {key: value for key, value in match.items() if value}
+    studies = signed.security.policy.visible_studies(signed.user, query_studies(node, settings.local, **keys))
+    signed.security.trail.record(signed.security.trail.messages.query(
+        signed.name, " ".join(f"{key}={value}" for key, value in keys.items()), node.address))
     studies.sort(key=lambda study: (study.study_date, study.study_time), reverse=True)
     if args.json:
         print(json.dumps([study.as_json() for study in studies], indent=2))

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from workstation.archive import Archive
+from workstation.cli.authentication import add_user_option, command_user
 from workstation.net.job_queue import JobState, RetrieveJob, RetrieveQueues
 from workstation.net.priors import prefetch_priors
 from workstation.net.transfer import RetrieveProgress
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--series", default="", metavar="UID", help="only this SeriesInstanceUID")
     parser.add_argument("--priors", type=int, default=0, metavar="N", help="also fetch the N most relevant priors")
     parser.add_argument("--method", choices=RETRIEVE_METHODS, help="override the node's retrieve method")
+    add_user_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -35,8 +37,12 @@ def progress_line(job: RetrieveJob, progress: RetrieveProgress | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    signed = command_user(args)
+    signed.security.policy.require_access(signed.user, args.study)
     settings = load_pacs_settings()
     node = resolve_node(args.pacs, settings, args.method)
+    signed.security.trail.record(signed.security.trail.messages.begin_transferring(
+        signed.name, (), (args.study,), node.address, settings.local.aet))
     interactive = sys.stderr.isatty()
 
     def show(job: RetrieveJob) -> None:
@@ -49,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             jobs = [queues.submit(node, args.study, args.series, listener=show)]
             if args.priors > 0:
-                jobs += prefetch_priors(queues, node, settings.local, args.study, args.priors, show)
+                jobs += prefetch_priors(queues, node, settings.local, args.study, args.priors, show,
+                                        lambda found: signed.security.policy.visible_studies(signed.user, found))
             for job in jobs:
                 job.wait()
         except KeyboardInterrupt:
