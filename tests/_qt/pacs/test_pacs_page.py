@@ -179,7 +179,8 @@ def test_a_slow_pacs_never_blocks_the_window(qtbot, main_window: MainWindow, ins
     search(qtbot, screen, patient_id="x")
     timer.stop()
     assert "Search failed" in screen.panel.message_label.text()
-    assert "no reply within" in screen.panel.message_label.text() or "stopped answering" in screen.panel.message_label.text()
+    text = screen.panel.message_label.text()
+    assert "no reply within" in text or "stopped answering" in text
     gaps = [later - earlier for earlier, later in zip([started, *ticks], ticks)]
     assert len(ticks) >= 15 and max(gaps) < 0.5  # the event loop kept turning while the PACS was silent
 
@@ -230,4 +231,20 @@ def test_f4_from_the_reading_screen_of_the_full_window(qtbot, workstation_home, 
     assert window.pages.currentWidget() is screen.panel
     window.close()
     assert service.storage_scp is None  # closing the window stopped the service
+    archive.close()
+
+
+def test_an_empty_archive_opens_on_the_pacs_listing(qtbot, workstation_home, local, pacs, tmp_path):
+    archive = Archive(archive_folder())
+    window = MainWindow(archive)
+    qtbot.addWidget(window)
+    window.show()
+    service = PacsService(archive, PacsSettings(local=local, nodes=(pacs.node(method="web"),)),
+                          Outbox(tmp_path / "outbox")).start()
+    screen = install_pacs(window, service)
+    qtbot.waitUntil(lambda: screen.panel.results.rowCount() > 0, timeout=WAIT_MS)
+    assert window.pages.currentWidget() is screen.panel
+    assert {result.in_archive for result in screen.panel.results.results} == {"no"}
+    assert "studies found" in screen.panel.message_label.text()
+    window.close()
     archive.close()

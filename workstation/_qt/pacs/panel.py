@@ -259,7 +259,8 @@ class PacsPanel(QWidget):
             self.show_message(str(error), error=True)
             return jobs
         what = f"{len(jobs)} {'study' if len(jobs) == 1 else 'studies'}"
-        self.show_message(f"Retrieving {what} from {node.name!r}" + (f" with up to {priors} priors each" if priors else "")
+        with_priors = f" with up to {priors} priors each" if priors else ""
+        self.show_message(f"Retrieving {what} from {node.name!r}{with_priors}"
                           + "; follow the jobs below.")
         return jobs
 
@@ -273,7 +274,8 @@ class PacsPanel(QWidget):
                 return f"Study …{study_instance_uid[-16:]}"
         date = study.study_date
         date = f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 else date
-        return " · ".join(part for part in (study.patient_name.replace("^", " "), date, study.study_description) if part)
+        parts = (study.patient_name.replace("^", " "), date, study.study_description)
+        return " · ".join(part for part in parts if part)
 
     def track(self, job: RetrieveJob) -> int:
         row = self.jobs.row_of(job)

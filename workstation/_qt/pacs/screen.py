@@ -60,6 +60,19 @@ class PacsScreen(QObject):
         self.window.pages.setCurrentWidget(self.panel)
         self.panel.focus_search()
 
+    def offer_when_archive_empty(self) -> None:
+        """A new user's first screen: with nothing local yet and a PACS configured, show the PACS page listing
+        what the first node holds (the archive is checked in a worker; a big one is never listed on the GUI)."""
+        if self.service is None or not self.service.settings.nodes:
+            return
+        self.panel.tasks.submit(lambda: not self.window.archive.patients(), self._archive_checked,
+                                lambda text: log.warning("archive check: %s", text), "Checking the local archive")
+
+    def _archive_checked(self, empty: bool) -> None:
+        if empty and self.window.pages.currentWidget() is self.window.study_browser:
+            self.show_panel()
+            self.panel.search()
+
     def prefetch_node(self) -> str:
         """The worklist's PACS node (worklist settings ``pacs_node``), else the first configured node."""
         worklist = getattr(self.window, "worklist_dock", None)
@@ -111,4 +124,5 @@ def install_pacs(window: QMainWindow, service: PacsService | None = None) -> Pac
             service = None
     screen = PacsScreen(window, service, problem)
     window.pacs_screen = screen
+    screen.offer_when_archive_empty()
     return screen
