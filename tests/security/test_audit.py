@@ -83,3 +83,20 @@ def test_messages_reach_a_tls_syslog_collector_and_wait_while_it_is_down(tmp_pat
     assert audit_schema_problems(body.decode()) == []
     assert b"Emergency Override Started" in body and b"trauma" in body
     assert [f.partition(b"\xef\xbb\xbf")[2].decode() for f in frames[:2]] == [events[0].xml, events[1].xml]
+
+
+def test_the_window_forwards_in_the_background_without_waiting_for_the_collector(tmp_path):
+    import time
+
+    certificate, key = make_certificate(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = SecuritySettings(syslog=SyslogSettings("127.0.0.1", port, ca_file=str(certificate)))
+    with TlsSyslogListener(certificate, key, port) as listener:
+        trail = AuditTrail(settings, tmp_path / "audit.log", background=True)
+        started = time.monotonic()
+        for event in every_kind_of_message()[:3]:
+            trail.record(event)
+        assert time.monotonic() - started < 0.5  # recording does not wait on the TLS connection
+        assert len(listener.wait_for(3)) == 3

@@ -22,10 +22,11 @@ class StationSecurity:
     trail: AuditTrail
 
     @classmethod
-    def open(cls, home: Path | None = None) -> "StationSecurity":
+    def open(cls, home: Path | None = None, background_forwarding: bool = False) -> "StationSecurity":
+        """``background_forwarding``: send to the syslog collector from a thread (the window does)."""
         settings = load_security_settings()
         connection = open_security_database(security_database_path(home))
-        trail = AuditTrail(settings)
+        trail = AuditTrail(settings, background=background_forwarding)
         return cls(settings, UserDirectory(connection), AccessPolicy(connection, trail, settings.confidential),
                    KeywordStore(connection), trail)
 

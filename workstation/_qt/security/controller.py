@@ -250,7 +250,7 @@ def install_security(window: QMainWindow, security: StationSecurity | None = Non
     """Log in (when the station has accounts) and plug security into ``window``; None when the login was
     cancelled (the application should then quit). ``interactive=False`` (screenshot checks) refuses to
     run on a station with accounts rather than wait on a login nobody answers."""
-    security = security or StationSecurity.open()
+    security = security or StationSecurity.open(background_forwarding=True)
     if security.single_user:
         log.info("single-user station (no user accounts): no login; `workstation user add` creates accounts")
         return SecurityController(window, security, None)
