@@ -59,6 +59,10 @@ def test_the_confidential_exam_is_invisible_to_the_other_user_everywhere(station
         rows = {e["study_instance_uid"] for e in json.loads(out)["exams"]}
         assert code == 0 and (older.study_instance_uid in rows) is sees and newer.study_instance_uid in rows
 
+        code, out, _ = run_as(user, ["worklist", "--json", "--all", "--keyword", "teaching file"], monkeypatch, capsys)
+        rows = {e["study_instance_uid"] for e in json.loads(out)["exams"]}
+        assert rows == ({older.study_instance_uid} if sees else set()) | {newer.study_instance_uid}
+
         code, out, _ = run_as(user, ["keyword", "search", "teaching file", "--json"], monkeypatch, capsys)
         found = {row["study_instance_uid"] for row in json.loads(out)}
         assert (older.study_instance_uid in found) is sees and newer.study_instance_uid in found

@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("worklist", help="print the reading worklist as the window shows it")
     parser.add_argument("--json", action="store_true", help="one JSON object per exam, with counts per status")
     parser.add_argument("--all", action="store_true", help="ignore the saved filters (final exams included)")
+    parser.add_argument("--keyword", help="only exams tagged with this keyword (shared tags and your own)")
     add_user_option(parser)
     parser.set_defaults(func=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -61,6 +62,9 @@ def run_list(args: argparse.Namespace) -> int:
     config = load_worklist_config()
     with WorklistStore(config.store_location()) as store:
         exams = signed.security.policy.visible_exams(signed.user, store.exams())
+        if args.keyword:
+            tagged = {tag.study_instance_uid for tag in signed.security.keywords.tags(signed.name, keyword=args.keyword)}
+            exams = [exam for exam in exams if exam.study_instance_uid in tagged]
         counts = store.counts_by_status()
     signed.security.trail.record(signed.security.trail.messages.query(signed.name, "worklist"))
     if not args.all:

@@ -136,22 +136,33 @@ def test_switching_user_closes_the_exams_and_applies_the_new_users_rules(qtbot, 
     assert ("logout", "alice") in [(r["event"], r["user"]) for r in security.trail.log.records()]
 
 
-def test_keyword_from_the_keyboard_tags_the_open_exam(qtbot, main_window, station):
+def test_keyword_from_the_keyboard_tags_the_open_exam_or_the_image_shown(qtbot, main_window, station):
     security, _, studies, alice, _ = station
     controller = install_security(main_window, security, user=alice)
     uid = studies[-1].study_instance_uid
     main_window.open_study(uid)
-
-    def type_keyword():
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, KeywordDialog)
-        qtbot.keyClicks(dialog.keyword, "teaching file")
-        dialog.accept()
-
-    QTimer.singleShot(100, type_keyword)
-    controller.tag_current_study()
-    assert [t.keyword for t in security.keywords.tags("alice", uid)] == ["teaching file"]
     settle(qtbot, main_window)
+
+    def type_keyword(text, level):
+        def fill():
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, KeywordDialog) and dialog.level.count() == 3
+            qtbot.keyClicks(dialog.keyword, text)
+            dialog.level.setCurrentIndex(level)
+            dialog.accept()
+        QTimer.singleShot(100, fill)
+
+    type_keyword("teaching file", 0)
+    controller.tag_current_study()
+    type_keyword("follow-up", 2)
+    controller.tag_current_study()
+    tags = {t.keyword: t for t in security.keywords.tags("alice", uid)}
+    assert tags["teaching file"].level == "study"
+    image = tags["follow-up"]
+    assert image.level == "image" and image.series_instance_uid
+    series_uids = {s.series_instance_uid for s in main_window.archive.series(uid)}
+    assert image.series_instance_uid in series_uids
+    assert "Tagged the image" in main_window.statusBar().currentMessage()
 
 
 def test_the_clinicians_selector_finds_the_patient_and_opens_the_preselected_series(qtbot, main_window, station):

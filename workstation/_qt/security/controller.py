@@ -10,6 +10,8 @@ import getpass
 import logging
 from pathlib import Path
 
+from pydicom import dcmread
+from pydicom.errors import InvalidDicomError
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
@@ -166,16 +168,36 @@ class SecurityController(QObject):
             return
         owner = self.user.name if self.user else getpass.getuser()
         keywords = self.security.keywords
+        series_uid, image_uid = self._image_shown()
         dialog = KeywordDialog(keywords.keywords(owner), [t.keyword for t in keywords.tags(owner, self.current_study)],
-                               self.window)
+                               self.window, image_known=bool(image_uid))
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.keyword.text().strip():
             return
+        level = dialog.chosen_level()
         try:
-            tag = keywords.tag(owner, dialog.keyword.text(), self.current_study, shared=not dialog.private.isChecked())
+            tag = keywords.tag(owner, dialog.keyword.text(), self.current_study,
+                               series_uid if level != "study" else "", image_uid if level == "image" else "",
+                               shared=not dialog.private.isChecked())
         except WorkstationError as error:
             self.window.statusBar().showMessage(str(error))
             return
-        self.window.statusBar().showMessage(f"Tagged with {tag.keyword!r}.")
+        self.window.statusBar().showMessage(f"Tagged the {tag.level} with {tag.keyword!r}.")
+
+    def _image_shown(self) -> tuple[str, str]:
+        """Series and SOP Instance UID of the image in the active viewport of the current exam ('' if none)."""
+        reading = self.reading_view()
+        viewport = reading.session.active_viewport if reading is not None else None
+        stack = getattr(viewport, "stack", None)
+        if stack is None or not stack.sources or stack.study_instance_uid != self.current_study:
+            return "", ""
+        source = stack.sources[min(viewport.slice_index, len(stack.sources) - 1)]
+        try:
+            header = dcmread(source.path, stop_before_pixels=True,
+                             specific_tags=["SeriesInstanceUID", "SOPInstanceUID"])
+        except (OSError, InvalidDicomError) as error:
+            log.warning("keyword: cannot read the shown image's header: %s", error)
+            return "", ""
+        return str(header.get("SeriesInstanceUID", "")), str(header.get("SOPInstanceUID", ""))
 
     # --- idle lock and switching user ---
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
