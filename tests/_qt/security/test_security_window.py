@@ -182,3 +182,18 @@ def test_the_clinicians_selector_finds_the_patient_and_opens_the_preselected_ser
     events = [r["event"] for r in security.trail.log.records() if r["user"] == "carl"]
     assert events[-2:] == ["query", "instances accessed"]
     settle(qtbot, main_window)
+
+
+def test_a_radiologist_marks_the_open_exam_confidential_a_clinician_may_not(qtbot, main_window, station):
+    security, _, studies, alice, _ = station
+    uid = studies[-1].study_instance_uid
+    controller = install_security(main_window, security, user=alice)
+    main_window.open_study(uid)
+    settle(qtbot, main_window)
+    controller.mark_current_confidential()
+    assert security.policy.is_restricted(uid) and security.policy.access_list(uid) == ["alice"]
+    controller.change_user(security.users.find("carl"))
+    controller.current_study = studies[-2].study_instance_uid
+    controller.mark_current_confidential()
+    assert not security.policy.is_restricted(studies[-2].study_instance_uid)
+    assert "may not mark exams confidential" in main_window.statusBar().currentMessage()

@@ -32,7 +32,7 @@ from workstation._qt.security.login_dialog import LoginDialog
 log = logging.getLogger(__name__)
 
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
-LOCK_KEYS, KEYWORD_KEYS, SWITCH_KEYS = "Ctrl+Alt+L", "Ctrl+T", "Ctrl+Alt+U"
+LOCK_KEYS, KEYWORD_KEYS, SWITCH_KEYS, CONFIDENTIAL_KEYS = "Ctrl+Alt+L", "Ctrl+T", "Ctrl+Alt+U", "Ctrl+Alt+C"
 
 
 class SecurityController(QObject):
@@ -83,6 +83,7 @@ class SecurityController(QObject):
             ("&Lock screen", LOCK_KEYS, self.lock, True),
             ("&Switch user…", SWITCH_KEYS, self.switch_user, True),
             ("&Keyword for this exam…", KEYWORD_KEYS, self.tag_current_study, False),
+            ("Mark this exam &confidential", CONFIDENTIAL_KEYS, self.mark_current_confidential, True),
         ):
             action = QAction(title, self.window)
             action.setShortcut(QKeySequence(keys))
@@ -182,6 +183,19 @@ class SecurityController(QObject):
             self.window.statusBar().showMessage(str(error))
             return
         self.window.statusBar().showMessage(f"Tagged the {tag.level} with {tag.keyword!r}.")
+
+    def mark_current_confidential(self) -> None:
+        """Only the marking user (and those an administrator adds) see the exam from now on."""
+        if not self.current_study:
+            self.window.statusBar().showMessage("Open an exam first, then mark it confidential.")
+            return
+        try:
+            self.security.policy.restrict(self.user, self.current_study)
+        except WorkstationError as error:
+            self.window.statusBar().showMessage(str(error))
+            return
+        self.window.statusBar().showMessage("This exam is confidential now: only you (and whom an administrator "
+                                            "adds) can see it.")
 
     def _image_shown(self) -> tuple[str, str]:
         """Series and SOP Instance UID of the image in the active viewport of the current exam ('' if none)."""
