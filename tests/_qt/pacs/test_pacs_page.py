@@ -137,6 +137,8 @@ def test_cancel_keeps_what_arrived_and_resume_fetches_the_rest(qtbot, main_windo
     held = len(main_window.archive.instance_uids(ct.StudyInstanceUID))
     assert 20 <= held < len(ct_files)
     assert "are kept" in panel.message_label.text()
+    qtbot.waitUntil(lambda: result_texts(screen, 0)["In archive"] == f"partial ({held}/{len(ct_files)})",
+                    timeout=WAIT_MS)
 
     panel.jobs_view.selectRow(panel.jobs.row_of(running))
     panel.resume_button.click()
@@ -147,6 +149,7 @@ def test_cancel_keeps_what_arrived_and_resume_fetches_the_rest(qtbot, main_windo
     assert resumed.report.already_present == held and resumed.report.received_instances == len(ct_files) - held
     assert len(main_window.archive.instance_uids(ct.StudyInstanceUID)) == len(ct_files)
     assert panel.jobs.rowCount() == 2  # the resumed job took the cancelled one's row
+    qtbot.waitUntil(lambda: result_texts(screen, 0)["In archive"] == "yes", timeout=WAIT_MS)
 
 
 def test_a_stopped_pacs_gives_messages_in_the_panel(qtbot, main_window: MainWindow, install_pacs_page):
