@@ -92,3 +92,55 @@ def test_kill_during_import_leaves_index_and_files_in_agreement(shared_dicom, wo
         assert total == 134 + 192 + 30
         assert sum(study.instance_count for study in archive.studies()) == total
         assert_index_and_files_agree(archive)
+
+
+STORING_CHILD = """
+import sys, threading
+from pathlib import Path
+from tests.archive.factories import instance_bytes
+from workstation.archive import Archive
+
+archive = Archive(Path(sys.argv[1]))
+lock = threading.Lock()
+
+def receive(thread_number):
+    for number in range(thread_number, 100000, 8):
+        uid = f"1.2.826.0.1.3680043.8.498.77.{number}"
+        if archive.store_part10(instance_bytes(sop_instance_uid=uid, instance_number=number, pixels=128)).stored:
+            with lock:  # acknowledged: what a storage SCP would now answer "success" for
+                print(uid, flush=True)
+
+threads = [threading.Thread(target=receive, args=(number,)) for number in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def test_kill_during_concurrent_network_stores_keeps_every_acknowledged_instance(tmp_path):
+    """Eight threads filing received instances through group commits, killed mid-batch: every instance
+    store_part10 reported stored is still there, whole, and index and files agree."""
+    folder = tmp_path / "archive"
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", STORING_CHILD, str(folder)], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    acknowledged: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 150 and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        acknowledged.append(line.strip())
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, "the child ended before it could be killed"
+    acknowledged += [line.strip() for line in process.stdout.read().splitlines()]  # printed before the kill
+    assert len(acknowledged) >= 150
+
+    with Archive(folder) as archive:
+        assert_index_and_files_agree(archive)
+        held = archive.instance_uids("1.2.826.0.1.3680043.8.498.1")
+        assert set(acknowledged) <= held
+        for series in archive.series("1.2.826.0.1.3680043.8.498.1"):
+            for path in archive.instance_paths(series.series_instance_uid):
+                assert len(path.read_bytes()) > 128 * 128 * 2 and path.read_bytes()[128:132] == b"DICM"

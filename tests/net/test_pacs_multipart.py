@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 
@@ -10,10 +11,11 @@ from workstation.net.errors import PacsError
 from workstation.net.wado import MultipartSplitter, single_part
 
 
-def body(parts: list[bytes], boundary: str) -> bytes:
+def body(parts: list[bytes], boundary: str, sized: bool = True) -> bytes:
     out = b""
     for part in parts:
-        out += f"--{boundary}\r\nContent-Type: application/dicom\r\nContent-Length: {len(part)}\r\n\r\n".encode()
+        length = f"Content-Length: {len(part)}\r\n" if sized else ""
+        out += f"--{boundary}\r\nContent-Type: application/dicom\r\n{length}\r\n".encode()
         out += part + b"\r\n"
     return out + f"--{boundary}--\r\n".encode()
 
@@ -44,3 +46,29 @@ def test_single_part_answer():
         single_part(body([b"a", b"b"], "xyz"), "multipart/related; boundary=xyz")
     with pytest.raises(PacsError, match="without a multipart boundary"):
         single_part(b"x", "multipart/related; type=application/dicom")
+
+
+@pytest.mark.parametrize("sized", [True, False], ids=["content-length", "searched"])
+def test_parts_survive_random_chunking_and_cuts_at_every_offset(sized):
+    """Chunks of random sizes, and every two-chunk cut of a small stream (cuts inside delimiters and headers)."""
+    rng = random.Random(3)
+    boundary = "b-0123456789"
+    parts = [b"", b"x", b"\r\n--b-01234567", os.urandom(2000), b"\r\n--b-012345678" + os.urandom(50)]
+    stream = body(parts, boundary, sized)
+    for _round in range(30):
+        splitter, received, start = MultipartSplitter(boundary), [], 0
+        while start < len(stream):
+            size = rng.choice([1, 2, 5, 17, 40, 300, 5000])
+            received += splitter.feed(stream[start:start + size])
+            start += size
+        assert received == parts and splitter.finished
+    for cut in range(len(stream) + 1):
+        splitter = MultipartSplitter(boundary)
+        received = splitter.feed(stream[:cut]) + splitter.feed(stream[cut:])
+        assert received == parts and splitter.finished, cut
+
+
+def test_part_longer_than_its_content_length_is_refused():
+    stream = body([b"abcdef"], "b1").replace(b"Content-Length: 6", b"Content-Length: 4")
+    with pytest.raises(PacsError, match="longer than its Content-Length"):
+        MultipartSplitter("b1").feed(stream)

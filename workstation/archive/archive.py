@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workstation.archive.eviction import studies_to_evict
+from workstation.archive.group_commit import GroupCommit
 from workstation.archive.importer import collect_sources
 from workstation.archive.index import ArchiveIndex
 from workstation.archive.part10 import InstanceHeader, NotDicomError, Part10Instance, prepare_part10
@@ -78,6 +79,7 @@ class Archive:
                 "Check that it exists and is writable."
             ) from error
         self._write_lock = threading.Lock()
+        self._group_commit: GroupCommit[_Written, bool] = GroupCommit(self._file)
         self._open_studies: Counter[str] = Counter()
         try:
             self._index = ArchiveIndex(self.folder / INDEX_NAME)
@@ -127,10 +129,9 @@ class Archive:
                         batch.append(writers.submit(self._write, instance))
                         batch_bytes += len(instance.data)
                     if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES or (done == total and batch):
-                        written = [future.result() for future in batch]
-                        stored = self._file(written)
-                        tally.imported += len(stored)
-                        tally.duplicates += len(written) - len(stored)
+                        filed = self._file([future.result() for future in batch])
+                        tally.imported += sum(filed)
+                        tally.duplicates += len(filed) - sum(filed)
                         batch, batch_bytes = [], 0
                     if progress is not None:
                         progress(done, total)
@@ -182,7 +183,7 @@ class Archive:
         if existing is not None:
             return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
         written = self._write(instance)
-        if self._file([written]):
+        if self._group_commit.submit(written):
             return StoreResult(uid, self._store.absolute(written.relative), stored=True, duplicate=False,
                                warnings=instance.warnings)
         existing = self._index.instance_path(uid) or written.relative  # another thread stored it meanwhile
@@ -194,10 +195,11 @@ class Archive:
         relative = self._store.relative_path(header.study_instance_uid, header.sop_instance_uid)
         return _Written(header, temporary, relative, len(instance.data))
 
-    def _file(self, written: list[_Written]) -> set[str]:
-        """Rename written files into place and index them in one transaction; return the SOP UIDs stored.
+    def _file(self, written: list[_Written]) -> list[bool]:
+        """Rename written files into place and index them in one transaction; per file, whether it was filed.
 
-        Runs under the write lock, so two threads receiving the same instance store it once.
+        Runs under the write lock, so two threads receiving the same instance store it once (False for the
+        other copy, and for an instance already in the index).
         """
         with self._write_lock:
             fresh: dict[str, _Written] = {}
@@ -222,7 +224,8 @@ class Archive:
                 if isinstance(error, OSError):
                     raise self._store.write_error(error, f"{len(fresh)} instance file(s)") from error
                 raise
-            return {item.header.sop_instance_uid for item, was_added in zip(placed, added) if was_added}
+            filed = {id(item) for item, was_added in zip(placed, added) if was_added}
+            return [id(item) in filed for item in written]
 
     # -- reading
 

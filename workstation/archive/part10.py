@@ -1,6 +1,7 @@
 """Turning received or imported bytes into a DICOM Part 10 file fit to store, with the header fields the index needs.
 
-Only the header is parsed (never the pixel data), so filing an instance costs well under a millisecond.
+Only the header is read (never the pixel data): by a lean scanner for the usual little-endian ASCII files
+(about 0.1 ms for a CT header), by pydicom for the rest, so filing an instance costs well under a millisecond.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import io
 import logging
 import struct
 from dataclasses import dataclass
+from typing import Protocol
 
 import pydicom
 from pydicom.dataset import Dataset
@@ -20,6 +22,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
+from workstation.archive.header_scan import ScannedHeader, scan_header
 from workstation.core.errors import DicomReadError
 from workstation.dicom.preamble import executable_preamble_kind
 
@@ -79,9 +82,15 @@ def prepare_part10(data: bytes, source: object) -> Part10Instance:
     """
     warnings: list[str] = []
     if data[PREAMBLE_LENGTH : PREAMBLE_LENGTH + 4] == PART10_PREFIX:
-        dataset, pixel_data_offset = _read_header(data, source)
-        header = _filed_header(dataset, source)
-        if _pixel_data_cut_short(data, pixel_data_offset, dataset.file_meta.get("TransferSyntaxUID")):
+        scanned = scan_header(data)
+        if scanned is not None:
+            header = _filed_header(_ScannedFields(scanned), source)
+            pixel_data_offset, transfer_syntax = scanned.pixel_data_offset, scanned.transfer_syntax
+        else:
+            dataset, pixel_data_offset = _read_header(data, source)
+            header = _filed_header(_DatasetFields(dataset), source)
+            transfer_syntax = dataset.file_meta.get("TransferSyntaxUID")
+        if _pixel_data_cut_short(data, pixel_data_offset, transfer_syntax):
             raise DicomReadError(source, "file is truncated (its pixel data ends early); get a complete copy")
         kind = executable_preamble_kind(data[:PREAMBLE_LENGTH])
         if kind is not None:
@@ -92,45 +101,82 @@ def prepare_part10(data: bytes, source: object) -> Part10Instance:
             log.warning("%s: executable header in the DICOM preamble (%s), zeroed before storing", source, kind)
     else:
         dataset = _read_bare_dataset(data, source)
-        header = _filed_header(dataset, source)
+        header = _filed_header(_DatasetFields(dataset), source)
         data = _as_part10(dataset, source)
         warnings.append("it had no DICOM Part 10 file header; stored with one added")
     return Part10Instance(header=header, data=data, warnings=tuple(warnings))
 
 
-def _filed_header(dataset: Dataset, source: object) -> InstanceHeader:
-    if str(dataset.file_meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY_STORAGE:
+class _Fields(Protocol):
+    """The header values the index needs, whoever read them (the fast scanner or pydicom)."""
+
+    def text(self, keyword: str) -> str: ...
+    def integer(self, keyword: str) -> int | None: ...
+    def meta_text(self, keyword: str) -> str: ...
+
+
+class _DatasetFields:
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+
+    def text(self, keyword: str) -> str:
+        return _text(self._dataset, keyword)
+
+    def integer(self, keyword: str) -> int | None:
+        return _integer(self._dataset, keyword)
+
+    def meta_text(self, keyword: str) -> str:
+        return _text(self._dataset.file_meta, keyword)
+
+
+class _ScannedFields:
+    def __init__(self, scanned: ScannedHeader) -> None:
+        self._scanned = scanned
+
+    def text(self, keyword: str) -> str:
+        return self._scanned.values.get(keyword, "")
+
+    def integer(self, keyword: str) -> int | None:
+        value = self._scanned.values.get(keyword, "")
+        return int(value) if value else None  # the scanner let only integers through
+
+    def meta_text(self, keyword: str) -> str:
+        return self._scanned.meta.get(keyword, "")
+
+
+def _filed_header(fields: _Fields, source: object) -> InstanceHeader:
+    if fields.meta_text("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY_STORAGE:
         raise DicomReadError(source, "is a DICOMDIR (an index of a medium), not an image: import the DICOMDIR itself")
-    return header_of(dataset, source)
+    return _instance_header(fields, source)
 
 
-def header_of(dataset: Dataset, source: object) -> InstanceHeader:
-    sop_instance_uid = _text(dataset, "SOPInstanceUID") or _text(dataset.file_meta, "MediaStorageSOPInstanceUID")
+def _instance_header(fields: _Fields, source: object) -> InstanceHeader:
+    sop_instance_uid = fields.text("SOPInstanceUID") or fields.meta_text("MediaStorageSOPInstanceUID")
     if not sop_instance_uid:
         raise DicomReadError(source, "has no SOP Instance UID, so it cannot be filed")
-    study_instance_uid = _text(dataset, "StudyInstanceUID")
-    series_instance_uid = _text(dataset, "SeriesInstanceUID")
+    study_instance_uid = fields.text("StudyInstanceUID")
+    series_instance_uid = fields.text("SeriesInstanceUID")
     if not study_instance_uid or not series_instance_uid:
         raise DicomReadError(source, "has no Study or Series Instance UID, so it cannot be filed")
     return InstanceHeader(
         sop_instance_uid=sop_instance_uid,
-        sop_class_uid=_text(dataset, "SOPClassUID") or _text(dataset.file_meta, "MediaStorageSOPClassUID"),
+        sop_class_uid=fields.text("SOPClassUID") or fields.meta_text("MediaStorageSOPClassUID"),
         study_instance_uid=study_instance_uid,
         series_instance_uid=series_instance_uid,
-        patient_id=_text(dataset, "PatientID"),
-        issuer_of_patient_id=_text(dataset, "IssuerOfPatientID"),
-        patient_name=_text(dataset, "PatientName"),
-        patient_birth_date=_text(dataset, "PatientBirthDate"),
-        patient_sex=_text(dataset, "PatientSex"),
-        study_date=_text(dataset, "StudyDate"),
-        study_time=_text(dataset, "StudyTime"),
-        accession_number=_text(dataset, "AccessionNumber"),
-        study_description=_text(dataset, "StudyDescription"),
-        modality=_text(dataset, "Modality"),
-        series_number=_integer(dataset, "SeriesNumber"),
-        series_description=_text(dataset, "SeriesDescription"),
-        body_part_examined=_text(dataset, "BodyPartExamined"),
-        instance_number=_integer(dataset, "InstanceNumber"),
+        patient_id=fields.text("PatientID"),
+        issuer_of_patient_id=fields.text("IssuerOfPatientID"),
+        patient_name=fields.text("PatientName"),
+        patient_birth_date=fields.text("PatientBirthDate"),
+        patient_sex=fields.text("PatientSex"),
+        study_date=fields.text("StudyDate"),
+        study_time=fields.text("StudyTime"),
+        accession_number=fields.text("AccessionNumber"),
+        study_description=fields.text("StudyDescription"),
+        modality=fields.text("Modality"),
+        series_number=fields.integer("SeriesNumber"),
+        series_description=fields.text("SeriesDescription"),
+        body_part_examined=fields.text("BodyPartExamined"),
+        instance_number=fields.integer("InstanceNumber"),
     )
 
 

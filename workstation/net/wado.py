@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 ACCEPT_PART10 = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 PARALLEL_REQUESTS = 8
+HEADER_LIMIT = 16384  # a part's delimiter and headers; real ones take about 100 bytes
 
 
 def single_part(body: bytes, content_type: str) -> bytes:
@@ -84,40 +85,124 @@ def wado_rs(node: PacsNode, wanted: list[RemoteInstance], transfer: Transfer,
 
 
 class MultipartSplitter:
-    """Cuts a multipart/related byte stream into its parts as chunks arrive, without holding the whole body."""
+    """Cuts a multipart/related byte stream into its parts as chunks arrive, without holding the whole body.
+
+    Each part's bytes are copied once, when the part is complete (from views of the chunks it spans):
+    growing one buffer chunk by chunk made the receive thread re-allocate and copy megabytes per part.
+    A part with a Content-Length header (Orthanc sends one) is taken by its length, not searched.
+    """
 
     def __init__(self, boundary: str) -> None:
         self._delimiter = b"\r\n--" + boundary.encode("ascii")
-        self._buffer = bytearray(b"\r\n")  # the body starts with the delimiter minus its leading CRLF
-        self._searched = 0
+        self._pending = b"\r\n"  # unclassified bytes: a part's headers, or a tail that may start a delimiter
+        self._body: list[memoryview | bytes] = []  # the current part's bytes so far
         self._in_part = False
+        self._remaining = 0  # body bytes still expected by the part's Content-Length
+        self._sized = False  # the part has a Content-Length (else its end is found by searching)
         self.finished = False
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        self._buffer += chunk
         parts: list[bytes] = []
+        self._consume(chunk, parts)
+        return parts
+
+    def _consume(self, chunk: bytes, parts: list[bytes]) -> None:
+        position = 0
         while not self.finished:
             if not self._in_part:
-                start = self._buffer.find(self._delimiter)
-                if start < 0 or len(self._buffer) < start + len(self._delimiter) + 2:
-                    break
-                after = start + len(self._delimiter)
-                if self._buffer[after:after + 2] == b"--":
-                    self.finished = True
-                    break
-                headers_end = self._buffer.find(b"\r\n\r\n", after)
-                if headers_end < 0:
-                    break
-                del self._buffer[:headers_end + 4]
-                self._in_part, self._searched = True, 0
-            end = self._buffer.find(self._delimiter, self._searched)
-            if end < 0:
-                self._searched = max(0, len(self._buffer) - len(self._delimiter))
-                break
-            parts.append(bytes(self._buffer[:end]))
-            del self._buffer[:end]
-            self._in_part = False
-        return parts
+                started = self._part_start(chunk, position, parts)
+                if started is None:
+                    return
+                position = started
+            elif self._remaining:
+                take = min(self._remaining, len(chunk) - position)
+                if take == 0:
+                    return
+                self._body.append(memoryview(chunk)[position:position + take])
+                self._remaining -= take
+                position += take
+            elif self._pending:
+                position = self._delimiter_across(chunk, position, parts)
+                if position < 0:
+                    return
+            elif position >= len(chunk):
+                return
+            else:
+                end = chunk.find(self._delimiter, position)
+                if end >= 0:
+                    self._extend_body(memoryview(chunk)[position:end])
+                    parts.append(self._close_part())
+                    position = end
+                    continue
+                keep = max(position, len(chunk) - len(self._delimiter) + 1)  # may hold the start of a delimiter
+                self._extend_body(memoryview(chunk)[position:keep])
+                self._pending = chunk[keep:]
+                return
+
+    def _delimiter_across(self, chunk: bytes, position: int, parts: list[bytes]) -> int:
+        """Settle the held tail of a part against the next bytes; the position to go on from (-1: chunk used up)."""
+        reach = len(self._delimiter) - 1
+        window = self._pending + chunk[position:position + reach]
+        found = window.find(self._delimiter)
+        if found >= 0:  # it starts in the held bytes (a whole delimiter does not fit in ``reach`` new bytes)
+            self._extend_body(self._pending[:found])
+            parts.append(self._close_part())
+            self._pending = self._pending[found:]
+            return position
+        if len(chunk) - position >= reach:
+            self._extend_body(self._pending)
+            self._pending = b""
+            return position
+        # fewer new bytes than a delimiter: the tail to hold spans the held bytes and the rest of the chunk
+        self._extend_body(window[:-reach])
+        self._pending = window[-reach:]
+        return -1
+
+    def _extend_body(self, piece: memoryview | bytes) -> None:
+        """Add searched bytes to the part; past a Content-Length only the delimiter may follow."""
+        if piece and self._sized:
+            raise PacsError("The DICOMweb server sent a malformed multipart answer (a part longer than its "
+                            "Content-Length); the instance was not stored.")
+        self._body.append(piece)
+
+    def _close_part(self) -> bytes:
+        part = b"".join(self._body)
+        self._body, self._in_part = [], False
+        return part
+
+    def _part_start(self, chunk: bytes, position: int, parts: list[bytes]) -> int | None:
+        """Read a delimiter and the part headers after it; the chunk position of the body, or None: more needed."""
+        held = len(self._pending)
+        head = self._pending + chunk[position:position + HEADER_LIMIT]
+        start = head.find(self._delimiter)
+        after = start + len(self._delimiter)
+        if start >= 0 and head[after:after + 2] == b"--":
+            self.finished = True
+            return None
+        headers_end = head.find(b"\r\n\r\n", after) if start >= 0 else -1
+        if headers_end < 0:
+            if position + HEADER_LIMIT < len(chunk) or len(head) > 2 * HEADER_LIMIT:
+                raise PacsError("The DICOMweb server sent a malformed multipart answer (no part headers found).")
+            self._pending = head
+            return None
+        self._in_part = True
+        self._remaining = _content_length(head[after:headers_end])
+        self._sized = self._remaining > 0
+        self._pending = b""
+        body_start = headers_end + 4
+        if body_start <= held:  # the body starts inside the held bytes: take those first, then this chunk
+            self._consume(head[body_start:held], parts)
+            return position
+        return position + body_start - held
+
+
+def _content_length(headers: bytes) -> int:
+    """A part's Content-Length header (Orthanc sends one), or 0 when absent or unusable."""
+    for line in headers.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return int(value)
+    return 0
 
 
 def _boundary(content_type: str) -> str:
