@@ -16,6 +16,8 @@ from workstation._qt.main_window import MainWindow
 from workstation._qt.hanging.controller import HangingController
 from workstation._qt.pacs.screen import install_pacs
 from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.reading.screen_placement import ScreenPlacement
+from workstation._qt.reading.screenshot import grab_with_views
 from workstation._qt.worklist.dock import install_worklist
 from workstation._qt.reporting.dock import install_report_editor
 from workstation._qt.security.controller import install_security
@@ -38,7 +40,8 @@ def build_main_window(archive: Archive) -> MainWindow:
     reading = ReadingView(archive)
     hanging = HangingController(reading, archive)  # each opened exam is hung by its best hanging protocol
     window.statusBar().addPermanentWidget(hanging.status_label)
-    window.install_reading_screen(reading)
+    # one screen: the reading screen is a page of the main window; several: images get their own window
+    window.screen_placement = ScreenPlacement(window, reading)
     return window
 
 
@@ -61,7 +64,7 @@ def run_application(screenshot: str | None = None) -> int:
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
         if install_security(window, interactive=not screenshot) is None:  # login (workstation/_qt/security/)
             return 0
-        window.show()
+        window.screen_placement.show()
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)
         window.refresh()
@@ -72,7 +75,7 @@ def run_application(screenshot: str | None = None) -> int:
 
 def _save_screenshot_when_settled(window: MainWindow, path: Path, app: QApplication) -> None:
     def save() -> None:
-        if not window.grab().save(str(path), "PNG"):
+        if not grab_with_views(window).save(str(path), "PNG"):
             log.error("could not save the screenshot to %s", path)
             print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
                   file=sys.stderr)

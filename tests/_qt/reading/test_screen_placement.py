@@ -45,6 +45,7 @@ def test_two_screens_put_the_images_in_their_own_window_and_remember_a_move(qtbo
     assert (window.geometry().x(), window.geometry().width()) == (1920, 1600)
     stand_in = main_window.reading_screen
     assert isinstance(stand_in, ReadingOnOtherScreen)
+    assert stand_in.registry is reading.registry and stand_in.session is reading.session  # docks drive the real one
     main_window.open_study("1.2.3")  # not in the archive: the message shows in the image window
     assert "could not be opened" in reading.status.text()
     qtbot.waitUntil(lambda: main_window.pages.currentWidget() is main_window.study_browser)

@@ -58,6 +58,13 @@ class ReadingOnOtherScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("The images are shown on the image screen."))
 
+    def __getattr__(self, name: str):
+        """Everything else (command registry, session, ...) is the real reading screen's, so the docks
+        that drive ``main_window.reading_screen`` work the same on one screen or several."""
+        if name == "image_window":  # not set yet (still in __init__): no recursion
+            raise AttributeError(name)
+        return getattr(self.image_window.reading, name)
+
     def open_study(self, study_instance_uid: str) -> None:
         self.image_window.reading.open_study(study_instance_uid)
         self.image_window.show()
