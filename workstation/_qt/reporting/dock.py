@@ -63,6 +63,7 @@ class ReportDock(QObject):
         self.transcription_dock.hide()
         self.actions: dict[str, QAction] = {}
         self._push_keys: set[str] = set()
+        self._dictated: set[str] = set()  # accession numbers already moved to "dictated"
         self._add_commands()
         QApplication.instance().installEventFilter(self)
         window.destroyed.connect(self.stop)
@@ -156,6 +157,7 @@ class ReportDock(QObject):
             controls.start_recording() if pressed else controls.stop_recording()
         except WorkstationError as error:
             self._status(str(error))
+        self._mark_dictated(controls)
 
     def _controls(self):
         if self.transcription_dock.isVisible() and self.transcription.controls is not None:
@@ -170,6 +172,22 @@ class ReportDock(QObject):
             getattr(controls, action)()
         except WorkstationError as error:
             self._status(str(error))
+        self._mark_dictated(controls)
+
+    def _mark_dictated(self, controls) -> None:
+        """Once the reader has recorded audio for the exam on screen, the worklist shows it as dictated
+        (in progress -> dictated, and on to the RIS); later takes change nothing."""
+        worklist = getattr(self.window, "worklist_dock", None)
+        if worklist is None or controls is self.transcription.controls or controls.recording:
+            return
+        if controls.dictation.duration_seconds <= 0 or controls.dictation.accession_number in self._dictated:
+            return
+        try:
+            worklist.set_status(ReadingStatus.DICTATED)
+        except WorkstationError as error:
+            log.info("worklist status not set to dictated: %s", error)
+            return
+        self._dictated.add(controls.dictation.accession_number)
 
     # exams, images, measurements ---------------------------------------------------------------------
     def open_study(self, study_instance_uid: str) -> None:
