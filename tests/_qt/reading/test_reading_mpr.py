@@ -210,6 +210,23 @@ def test_apply_layout_hangs_boxes_with_presets_and_opens_the_mpr_plane(view, qtb
     assert problems and "9.9.9" in problems[0] and view.session.view_mode == STACK
 
 
+def test_apply_layout_hangs_the_chosen_display_set_and_opens_3d_with_the_boxs_preset(view, qtbot):
+    scout = phantom_stack("1.2.3/0/0", slices=3, size=48)
+    axial = phantom_stack("1.2.3/1/0", slices=12, size=48)
+    view.open_stacks([axial, scout])
+    with qtbot.waitSignal(view.volume_ready, timeout=TIMEOUT_MS):
+        problems = view.apply_layout("1x2", [
+            ViewportBox("1.2.3", stack_uid="1.2.3/0/0"),
+            ViewportBox("1.2.3", stack_uid="1.2.3/1/0", view=ViewType.VOLUME_RENDERING, volume_preset="mip"),
+        ])
+    assert problems == []
+    assert view.session.viewports[0].stack is scout and view.session.viewports[1].stack is axial
+    assert view.session.view_mode == VOLUME_RENDERING and view.panel.view.scene.preset.key == "mip"
+    problems = view.apply_layout("1x1", [ViewportBox("1.2.3", stack_uid="1.2.3/1/0", view=ViewType.VOLUME_RENDERING,
+                                                     volume_preset="glass")])
+    assert problems == ["No 3D preset 'glass'; the 3D view opens with its default."]
+
+
 def _blocks_volume(first_block_slice: int, frame_of_reference_uid: str):
     """Air with blocks of different densities at asymmetric places: something a rigid registration can lock on;
     ``first_block_slice`` moves all of them along the slices (2 mm apart)."""

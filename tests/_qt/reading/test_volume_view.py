@@ -91,3 +91,27 @@ def test_drag_renders_at_interactive_rate_then_full_quality_when_the_mouse_stops
     assert rates[-1] == INTERACTIVE_UPDATE_RATE  # the drag goes on coarse
     interactor.InvokeEvent("LeftButtonReleaseEvent")
     assert rates[-1] == STILL_UPDATE_RATE
+
+
+def test_opening_draws_a_coarse_first_frame_then_a_full_quality_one_by_itself(qtbot, phantom):
+    view = VolumeView(phantom)
+    qtbot.addWidget(view)
+    rates: list[float] = []
+    window = view.render_window
+    window.AddObserver("StartEvent", lambda *_: rates.append(window.GetDesiredUpdateRate()))
+    view.resize(420, 440)
+    view.show()
+    qtbot.waitUntil(lambda: bool(rates), timeout=5000)
+    assert rates[0] == INTERACTIVE_UPDATE_RATE  # the first frame does not wait for full quality
+    qtbot.waitUntil(lambda: STILL_UPDATE_RATE in rates, timeout=5000)  # nobody asked: the timer did
+    assert view.first_frame_done and window.GetDesiredUpdateRate() == STILL_UPDATE_RATE
+    assert lit(view.grab_image()).mean() > 0.01
+
+
+def test_the_view_opens_with_the_preset_asked_for_and_the_default_for_an_unknown_one(qtbot, phantom):
+    views = [VolumeView(phantom, preset="soft_tissue"), VolumeView(phantom, preset="no such preset")]
+    for view in views:
+        qtbot.addWidget(view)
+    assert views[0].scene.preset is views[0].presets["soft_tissue"]
+    assert views[0].preset_choice.currentData() == "soft_tissue"
+    assert views[1].scene.preset is views[1].presets["bone"]

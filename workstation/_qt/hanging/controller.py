@@ -257,7 +257,8 @@ def viewport_boxes(stage: StagePlan) -> list[ViewportBox]:
                      else _MPR_VIEWS.get(view.plane or "", ViewType.STACK) if view.view == "mpr" else ViewType.STACK)
         slab = Slab(view.slab_thickness_mm, SlabMode(view.slab_mode or "mip")) if view.slab_thickness_mm else None
         boxes[box.cell] = ViewportBox(box.chosen.series_instance_uid, box.chosen.study_instance_uid, view_type,
-                                      box.box.window or "", slab)
+                                      box.box.window or "", slab, stack_uid=box.chosen.stack_uid,
+                                      volume_preset=view.volume_preset or "")
     return boxes
 
 

@@ -31,6 +31,7 @@ from workstation._qt.reading.prior_registration import PriorRegistration
 from workstation._qt.reading.volume_keys import volume_panel_action
 from workstation._qt.reading.volume_panel import VolumePanel, crosshair_planes, next_slab, next_slab_mode
 from workstation.core.commands import CommandRegistry
+from workstation.render.vr_presets import load_presets
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
 from workstation.tools.toolbox import Toolbox
@@ -371,7 +372,8 @@ class ReadingView(QWidget):
     # --- hanging (hanging protocols and the command line drive the screen through this) ---
     def apply_layout(self, layout_name: str, boxes: list[ViewportBox], notify: bool = True) -> list[str]:
         """Hang the open display sets box by box in ``layout_name`` ("2x2", "1+2"...): box n goes to viewport n
-        with its window preset; the first MPR or 3D box also opens the volume panel on its display set.
+        with its window preset; the first MPR or 3D box also opens the volume panel on its display set (its
+        plane and slab, or its 3D preset).
         Returns the problems as messages (a box whose series is not open stays empty)."""
         self.session.set_layout(layout_name)
         problems: list[str] = []
@@ -394,6 +396,8 @@ class ReadingView(QWidget):
                 if window is None:
                     problems.append(f"No window preset '{box.window_preset}' for {stack.labels.modality}.")
                 viewport.window = window
+            if box.view is ViewType.VOLUME_RENDERING and box.volume_preset and box.volume_preset not in load_presets():
+                problems.append(f"No 3D preset '{box.volume_preset}'; the 3D view opens with its default.")
             if box.view is not ViewType.STACK and volume_box is None:
                 volume_box = (index, box, stack)
         for message in problems:
@@ -404,7 +408,8 @@ class ReadingView(QWidget):
             index, box, stack = volume_box
             self.session.activate(index)
             mode = VOLUME_RENDERING if box.view is ViewType.VOLUME_RENDERING else MPR
-            self._open_volume_panel(mode, stack, plane=box.view.mpr_plane, slab=box.slab)
+            self._open_volume_panel(mode, stack, plane=box.view.mpr_plane, slab=box.slab,
+                                    volume_preset=box.volume_preset or None)
         if notify:
             self.session.notify()
         return problems
@@ -436,7 +441,8 @@ class ReadingView(QWidget):
             self._open_volume_panel(mode, stack)
         self._session_changed()
 
-    def _open_volume_panel(self, mode: str, stack: ImageStack, plane: str | None = None, slab=None) -> None:
+    def _open_volume_panel(self, mode: str, stack: ImageStack, plane: str | None = None, slab=None,
+                           volume_preset: str | None = None) -> None:
         self.session.view_mode = mode
         self.session.message = ""
         self.panel.show()
@@ -446,7 +452,7 @@ class ReadingView(QWidget):
         window = self.session.active_viewport.effective_window()
         if window is not None and window.name == AUTO_WINDOW_NAME:
             window = None  # computed from one 2D image: the panel computes one from the whole volume instead
-        self.panel.open(stack, mode, window, plane, slab)
+        self.panel.open(stack, mode, window, plane, slab, volume_preset)
 
     def _close_volume_panel(self) -> None:
         self.session.view_mode = STACK

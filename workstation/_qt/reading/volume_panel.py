@@ -88,8 +88,9 @@ class VolumePanel(QWidget):
 
     # --- opening ---
     def open(self, stack: ImageStack, mode: str, window: WindowLevel | None = None, plane: str | None = None,
-             slab: Slab | None = None) -> None:
-        """Show ``stack`` as MPR or 3D; returns at once, ``ready`` follows (or ``problem``)."""
+             slab: Slab | None = None, volume_preset: str | None = None) -> None:
+        """Show ``stack`` as MPR or 3D (``volume_preset``: the 3D preset's key, else the default); returns at
+        once, ``ready`` follows (or ``problem``)."""
         self._generation += 1
         generation = self._generation
         self._drop_view()
@@ -100,11 +101,11 @@ class VolumePanel(QWidget):
         self.message.show()
         volume = self._volumes.get(stack.uid)
         if volume is not None:
-            self._show(generation, stack, volume, window, slab)
+            self._show(generation, stack, volume, window, slab, volume_preset)
             return
         snapshot = [stack.pixels(i) for i in range(len(stack))]  # taken here: the GUI thread fills the stack
         self._tasks.submit(lambda: build_volume(stack, snapshot),
-                           lambda built: self._show(generation, stack, built, window, slab),
+                           lambda built: self._show(generation, stack, built, window, slab, volume_preset),
                            lambda message: self._failed(generation, message), f"Building the volume for {what}")
 
     def close_panel(self) -> None:
@@ -120,7 +121,7 @@ class VolumePanel(QWidget):
         self.problem.emit(message)
 
     def _show(self, generation: int, stack: ImageStack, volume: Volume, window: WindowLevel | None,
-              slab: Slab | None) -> None:
+              slab: Slab | None, volume_preset: str | None = None) -> None:
         if generation != self._generation:
             return
         self._volumes[stack.uid] = volume
@@ -133,7 +134,7 @@ class VolumePanel(QWidget):
                 widgets = view.widgets.values()
                 view.crosshair_changed.connect(self._crosshair_changed)
             else:
-                view = VolumeView(volume, parent=self)
+                view = VolumeView(volume, parent=self, preset=volume_preset)
                 widgets = [view.widget]
         except WorkstationError as error:
             self._failed(generation, str(error))

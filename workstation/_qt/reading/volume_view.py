@@ -2,7 +2,9 @@
 
 While the user drags, the interactor asks VTK for ``INTERACTIVE_UPDATE_RATE`` frames/s and the ray caster
 coarsens its sampling to keep up; when the mouse stops (button still down, or released) a full-quality
-frame follows.
+frame follows. Opening works the same way: the first frame is drawn at the interactive rate (a CPU ray-cast
+full-quality first frame of a CT held the GUI for about 2 s), the full-quality one follows from a timer, so
+the reader sees the volume at once and the event loop runs in between.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ from workstation.volume.volume import Volume
 log = logging.getLogger(__name__)
 
 MOUSE_STOPPED_MS = 250  # no mouse movement for this long during a drag: draw at full quality
+FULL_QUALITY_AFTER_FIRST_FRAME_MS = 50  # lets the event loop draw the rest of the window first
 DEFAULT_PRESET = "bone"
 
 
 class VolumeView(QWidget):
-    """One 3D view of a volume; ``software_renderer`` None means: ask the OpenGL driver."""
+    """One 3D view of a volume; ``software_renderer`` None means: ask the OpenGL driver. ``preset``: the key
+    of the 3D preset to open with (an unknown one is logged and the default used)."""
 
-    def __init__(self, volume: Volume, software_renderer: bool | None = None, parent: QWidget | None = None):
+    def __init__(self, volume: Volume, software_renderer: bool | None = None, parent: QWidget | None = None,
+                 preset: str | None = None):
         super().__init__(parent)
         self.widget = QVTKRenderWindowInteractor(self)
         self.render_window = self.widget.GetRenderWindow()
@@ -58,8 +63,8 @@ class VolumeView(QWidget):
 
         self.presets = load_presets()
         self.preset_choice = QComboBox()
-        for key, preset in self.presets.items():
-            self.preset_choice.addItem(preset.name, key)
+        for key, choice in self.presets.items():
+            self.preset_choice.addItem(choice.name, key)
         self.preset_choice.currentIndexChanged.connect(lambda _: self.set_preset(self.preset_choice.currentData()))
         self.clip_choice = QCheckBox("Clipping box")
         self.clip_choice.toggled.connect(self.show_clipping_box)
@@ -84,10 +89,17 @@ class VolumeView(QWidget):
         self._box_widget.RotationEnabledOff()
         self._box_widget.AddObserver("InteractionEvent", lambda *_: self._box_moved())
 
-        if DEFAULT_PRESET in self.presets:
-            self.preset_choice.setCurrentIndex(list(self.presets).index(DEFAULT_PRESET))
+        if preset is not None and preset not in self.presets:
+            log.warning("3D preset %r asked for is unknown; showing %r", preset, DEFAULT_PRESET)
+            preset = None
+        chosen = preset or (DEFAULT_PRESET if DEFAULT_PRESET in self.presets else None)
+        if chosen is not None:
+            self.preset_choice.setCurrentIndex(list(self.presets).index(chosen))
         self.set_preset(self.preset_choice.currentData())
         self.scene.reset_camera()
+        self.first_frame_done = False  # the coarse first frame is drawn; the full-quality one is on a timer
+        self.render_window.SetDesiredUpdateRate(INTERACTIVE_UPDATE_RATE)
+        self._first_frame_observer = self.render_window.AddObserver("EndEvent", lambda *_: self._first_frame())
 
     # Actions (also the targets of commands and keys).
 
@@ -138,10 +150,17 @@ class VolumeView(QWidget):
         renders): a CPU ray-cast frame of a CT costs a good part of a second."""
         if not self.isVisible():
             return
-        rate = self.render_window.GetDesiredUpdateRate()
+        rate = self.render_window.GetDesiredUpdateRate() if self.first_frame_done else STILL_UPDATE_RATE
         self.render_window.SetDesiredUpdateRate(STILL_UPDATE_RATE)
         self.render_window.Render()
         self.render_window.SetDesiredUpdateRate(rate)
+
+    def _first_frame(self) -> None:
+        """The coarse first frame is on screen: from now on frames at rest are full quality, starting soon."""
+        self.render_window.RemoveObserver(self._first_frame_observer)
+        self.render_window.SetDesiredUpdateRate(STILL_UPDATE_RATE)
+        self.first_frame_done = True
+        QTimer.singleShot(FULL_QUALITY_AFTER_FIRST_FRAME_MS, self, self.render_full_quality)
 
     def grab_image(self) -> np.ndarray:
         """The 3D view's pixels as [row, column, RGB]."""
