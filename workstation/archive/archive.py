@@ -202,10 +202,11 @@ class Archive:
         other copy, and for an instance already in the index).
         """
         with self._write_lock:
+            known = self._index.known_instances([item.header.sop_instance_uid for item in written])
             fresh: dict[str, _Written] = {}
             for item in written:
                 uid = item.header.sop_instance_uid
-                if uid in fresh or self._index.has_instance(uid):
+                if uid in fresh or uid in known:
                     self._store.discard(item.temporary)
                 else:
                     fresh[uid] = item

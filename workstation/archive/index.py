@@ -1,7 +1,8 @@
 """The SQLite index of the archive: patients, studies, series, instances, their files, sizes and last access.
 
-WAL mode lets readers (the study browser) run while a writer files instances; one connection shared
-under a lock keeps it safe across the storage SCP's threads. Writes go in transactions, one per batch.
+WAL mode lets readers (the study browser, a writer thread checking for a duplicate) run while a writer
+files instances: reads and writes each have one connection, shared under a lock across the storage SCP's
+threads. Writes go in transactions, one per batch.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from workstation.core.errors import ArchiveError
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+SQL_VARIABLES = 500  # parameters per statement, under SQLite's lowest compiled-in limit (999)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS patients (
@@ -87,6 +89,7 @@ class ArchiveIndex:
         """Open (creating if needed) the index; ArchiveError if SQLite cannot."""
         self.path = path
         self._lock = threading.RLock()
+        self._read_lock = threading.Lock()
         try:
             self._connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self._connection.execute("PRAGMA journal_mode = WAL")
@@ -95,6 +98,9 @@ class ArchiveIndex:
             self._connection.executescript(
                 f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
+            # reads get a connection of their own: in WAL mode they need not wait for a write transaction
+            # (a writer thread asking "do we have it?" while another files a batch)
+            self._reader = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
             log.error("cannot open archive index %s: %s", path, error)
             raise ArchiveError(
@@ -103,7 +109,8 @@ class ArchiveIndex:
             ) from error
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._connection.close()
 
     @contextmanager
@@ -122,9 +129,9 @@ class ArchiveIndex:
                 raise self._error(error) from error
 
     def _rows(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._connection.execute(sql, tuple(parameters)).fetchall()
+                return self._reader.execute(sql, tuple(parameters)).fetchall()
             except sqlite3.Error as error:
                 raise self._error(error) from error
 
@@ -220,6 +227,15 @@ class ArchiveIndex:
 
     def has_instance(self, sop_instance_uid: str) -> bool:
         return bool(self._rows("SELECT 1 FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,)))
+
+    def known_instances(self, sop_instance_uids: list[str]) -> set[str]:
+        """Which of the SOP instances are indexed (one query for a whole batch)."""
+        known: set[str] = set()
+        for start in range(0, len(sop_instance_uids), SQL_VARIABLES):
+            chunk = sop_instance_uids[start:start + SQL_VARIABLES]
+            sql = f"SELECT sop_instance_uid FROM instances WHERE sop_instance_uid IN ({','.join('?' * len(chunk))})"
+            known.update(row[0] for row in self._rows(sql, chunk))
+        return known
 
     def instance_path(self, sop_instance_uid: str) -> str | None:
         rows = self._rows("SELECT path FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,))

@@ -18,7 +18,7 @@ from workstation.core.errors import WorkstationError
 
 log = logging.getLogger(__name__)
 
-WRITER_THREADS = 8
+WRITER_THREADS = 16  # threads waiting on a group commit are many, so that the commits are few
 WRITES_IN_FLIGHT = 64
 
 
