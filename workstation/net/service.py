@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from workstation.core.errors import WorkstationError
 from workstation.net.job_queue import JobListener, Priority, RetrieveJob, RetrieveQueues
 from workstation.net.outbox import Outbox, OutboxItem, OutboxSender
 from workstation.net.priors import prefetch_priors
+from workstation.net.query_results import RemoteStudy
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import InstanceArchive
 from workstation.settings.pacs_nodes import PacsSettings, load_pacs_settings
@@ -72,15 +74,17 @@ class PacsService:
                                              priority=priority, listener=listener)
 
     def open_study(self, node_name: str, study_instance_uid: str, priors: int = 2,
-                   listener: JobListener | None = None) -> RetrieveJob:
-        """Fetch the study now; look for its priors in the background and queue the ``priors`` best behind it."""
+                   listener: JobListener | None = None,
+                   visible: Callable[[list[RemoteStudy]], list[RemoteStudy]] | None = None) -> RetrieveJob:
+        """Fetch the study now; look for its priors in the background and queue the ``priors`` best behind it
+        (``visible`` drops priors the reader may not see, as in ``priors.find_priors``)."""
         node = self.settings.node(node_name)
         queues = self._running_queues()
         job = queues.submit(node, study_instance_uid, listener=listener)
         if priors > 0:
             def find_and_queue() -> None:
                 try:
-                    prefetch_priors(queues, node, self.settings.local, study_instance_uid, priors, listener)
+                    prefetch_priors(queues, node, self.settings.local, study_instance_uid, priors, listener, visible)
                 except WorkstationError as error:
                     log.warning("prior search for %s on %s failed: %s", study_instance_uid, node.address, error)
 

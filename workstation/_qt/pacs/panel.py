@@ -20,6 +20,7 @@ from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation.net.job_queue import JobState, RetrieveJob
 from workstation.net.query import query_studies
+from workstation.net.query_results import RemoteStudy
 from workstation.net.service import PacsService
 from workstation.settings.pacs_nodes import PacsNode
 from workstation._qt.background import BackgroundTasks
@@ -32,6 +33,26 @@ log = logging.getLogger(__name__)
 
 PRIORS_WITH_RETRIEVE = 2
 _ERROR_STYLE = "color: #c62828; font-weight: bold;"
+
+
+class PacsAccess:
+    """What the page asks the station's security: which answers the user may see, whether a study may be
+    fetched, and what to audit. This default (no security installed) shows and allows everything and
+    audits nothing; the security controller installs its own (workstation/_qt/security/pacs_access.py)."""
+
+    def visible_studies(self, studies: list) -> list:
+        return studies
+
+    def searched(self, node: PacsNode, match: dict[str, str]) -> None:
+        """A query went to ``node`` (the DICOM Query audit event)."""
+
+    def refusal(self, study_instance_uid: str) -> str:
+        """Why the user may not fetch this study ('' when they may)."""
+        return ""
+
+    def transferring(self, job: RetrieveJob, study: RemoteStudy | None) -> None:
+        """A retrieve of ``job``'s study was queued (the Begin Transferring audit event); ``study`` is the
+        PACS's answer for it when the page has one (its patient)."""
 
 
 def _table(model) -> QTableView:
@@ -61,6 +82,7 @@ class PacsPanel(QWidget):
         self.bridge = JobBridge(self)
         self.bridge.job_changed.connect(self._job_changed)
         self._search_generation = 0
+        self.access = PacsAccess()
 
         self.node_box = QComboBox()
         self.node_box.setObjectName("pacs-node")
@@ -209,8 +231,9 @@ class PacsPanel(QWidget):
 
     def _run_search(self, node: PacsNode, local, match: dict[str, str]) -> list[SearchResult]:
         """Worker: the PACS's answer, each study with how many of its instances the archive holds."""
-        return [SearchResult(study, len(self.archive.instance_uids(study.study_instance_uid)))
-                for study in query_studies(node, local, **match)]
+        found = self.access.visible_studies(query_studies(node, local, **match))
+        self.access.searched(node, match)
+        return [SearchResult(study, len(self.archive.instance_uids(study.study_instance_uid))) for study in found]
 
     def _show_results(self, generation: int, node: PacsNode, results: list[SearchResult]) -> None:
         if generation != self._search_generation:
@@ -248,8 +271,13 @@ class PacsPanel(QWidget):
         try:
             for result in chosen:
                 uid = result.study.study_instance_uid
+                refusal = self.access.refusal(uid)
+                if refusal:
+                    self.show_message(refusal, error=True)
+                    return jobs
                 if priors:
-                    job = self.service.open_study(node.name, uid, priors=priors, listener=self.bridge.listener)
+                    job = self.service.open_study(node.name, uid, priors=priors, listener=self.bridge.listener,
+                                                  visible=self.access.visible_studies)
                 else:
                     job = self.service.retrieve(node.name, uid, listener=self.bridge.listener)
                 self.track(job)
@@ -263,6 +291,10 @@ class PacsPanel(QWidget):
         self.show_message(f"Retrieving {what} from {node.name!r}{with_priors}"
                           + "; follow the jobs below.")
         return jobs
+
+    def _answer(self, study_instance_uid: str) -> RemoteStudy | None:
+        result = self.results.result_for(study_instance_uid)
+        return result.study if result else None
 
     def _label(self, study_instance_uid: str) -> str:
         result = self.results.result_for(study_instance_uid)
@@ -278,8 +310,12 @@ class PacsPanel(QWidget):
         return " · ".join(part for part in parts if part)
 
     def track(self, job: RetrieveJob) -> int:
+        """The job's row; a job seen for the first time (the user's, a prior, a prefetch) is audited."""
         row = self.jobs.row_of(job)
-        return row if row is not None else self.jobs.add(job, self._label(job.study_instance_uid))
+        if row is not None:
+            return row
+        self.access.transferring(job, self._answer(job.study_instance_uid))
+        return self.jobs.add(job, self._label(job.study_instance_uid))
 
     def _job_changed(self, job: RetrieveJob) -> None:
         if self.jobs.is_retired(job):
@@ -345,6 +381,7 @@ class PacsPanel(QWidget):
                 old = self.jobs.rows[row].job
                 job = self.service.retrieve(old.node.name, old.study_instance_uid, old.series_instance_uid,
                                             priority=old.priority, listener=self.bridge.listener)
+                self.access.transferring(job, self._answer(job.study_instance_uid))
                 self.jobs.replace(row, job)
         except WorkstationError as error:
             self.show_message(str(error), error=True)

@@ -88,9 +88,14 @@ class PacsScreen(QObject):
         if self.service is None or not node or not study_instance_uid:
             log.info("no PACS node to prefetch %s from", study_instance_uid)
             return
+        refusal = self.panel.access.refusal(study_instance_uid)
+        if refusal:
+            log.info("not prefetching study %s: %s", study_instance_uid, refusal)
+            return
         try:
             job = self.service.open_study(node, study_instance_uid, priors=PREFETCH_PRIORS,
-                                          listener=self.panel.bridge.listener)
+                                          listener=self.panel.bridge.listener,
+                                          visible=self.panel.access.visible_studies)
         except WorkstationError as error:
             log.error("prefetch of the next exam failed: %s", error)
             self.window.statusBar().showMessage(f"Prefetching the next exam failed: {error}", 15_000)

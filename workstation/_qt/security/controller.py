@@ -27,6 +27,7 @@ from workstation._qt.security.break_glass_dialog import BreakGlassDialog
 from workstation._qt.security.clinician_selector import ClinicianSelector
 from workstation._qt.security.keyword_dialog import KeywordDialog
 from workstation._qt.security.lock_screen import LockScreen
+from workstation._qt.security.pacs_access import SecurePacsAccess
 from workstation._qt.security.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ class SecurityController(QObject):
         panel = self.worklist_panel()
         if panel is not None:
             panel.visible_exams = self.visible_exams
+        pacs = self.pacs_panel()
+        if pacs is not None:
+            local_aet = pacs.service.settings.local.aet if pacs.service is not None else "-"
+            pacs.access = SecurePacsAccess(security, lambda: self.user, self.audit_name, local_aet)
         self.lock_screen = LockScreen(window, security)
         self.lock_screen.unlocked.connect(self._unlocked)
         self.lock_screen.switch_user_requested.connect(self.switch_user)
@@ -76,6 +81,14 @@ class SecurityController(QObject):
     def worklist_panel(self):
         dock = getattr(self.window, "worklist_dock", None)
         return dock.panel if dock is not None else None
+
+    def pacs_panel(self):
+        screen = getattr(self.window, "pacs_screen", None)
+        return screen.panel if screen is not None else None
+
+    def audit_name(self) -> str:
+        """Who the audit trail names: the logged-in user, else the operating-system login."""
+        return self.user.name if self.user else getpass.getuser()
 
     def _add_actions(self) -> None:
         menu = self.window.menuBar().addMenu("&User")
@@ -148,9 +161,8 @@ class SecurityController(QObject):
 
     def _audit_access(self, study_instance_uid: str, detail: str = "") -> None:
         trail = self.security.trail
-        trail.record(trail.messages.instances_accessed(self.user.name if self.user else getpass.getuser(),
-                                                       self._patients(study_instance_uid), (study_instance_uid,),
-                                                       detail=detail))
+        trail.record(trail.messages.instances_accessed(self.audit_name(), self._patients(study_instance_uid),
+                                                       (study_instance_uid,), detail=detail))
 
     def open_selection(self, study_instance_uid: str, paths: list[Path]) -> None:
         """The clinicians' selector opens the ticked series in the reading screen."""
@@ -167,7 +179,7 @@ class SecurityController(QObject):
         if not self.current_study:
             self.window.statusBar().showMessage("Open an exam first, then tag it with a keyword.")
             return
-        owner = self.user.name if self.user else getpass.getuser()
+        owner = self.audit_name()
         keywords = self.security.keywords
         series_uid, image_uid = self._image_shown()
         dialog = KeywordDialog(keywords.keywords(owner), [t.keyword for t in keywords.tags(owner, self.current_study)],
@@ -273,6 +285,9 @@ class SecurityController(QObject):
         if reading is not None:
             reading.open_stacks([])
             reading.problems.clear()
+        pacs = self.pacs_panel()
+        if pacs is not None:
+            pacs.results.set_results([])  # the previous user's answers may hold exams the new one may not see
         self.current_study = ""
         self.user = user
         self.session = UserSession(user, self.security.settings.idle_lock_minutes * 60)
