@@ -87,6 +87,18 @@ class AccessPolicy:
             log.info("study %s confidential by rule %s", study_instance_uid, rule)
         return added
 
+    def mark_order_by_rule(self, accession_number: str, study_instance_uid: str, rule: str) -> bool:
+        """An order the RIS flagged (HL7 VIP indicator): its exam is confidential before any image exists; its
+        study is marked too once its UID is known (here, or when the worklist is next filtered)."""
+        added = self._db.execute("INSERT OR IGNORE INTO restricted_orders VALUES (?,?,?)",
+                                 (accession_number, rule, time.time())).rowcount > 0
+        self._db.commit()
+        if added:
+            log.info("order %s confidential by rule %s", accession_number, rule)
+        if study_instance_uid:
+            self.mark_by_rule(study_instance_uid, rule)
+        return added
+
     def apply_header_rules(self, archive) -> int:
         """Mark the archive's studies whose headers the rules call confidential (each study read once,
         one header per series); returns how many were newly marked."""
@@ -179,8 +191,21 @@ class AccessPolicy:
         return self.visible(user, studies, lambda study: study.study_instance_uid)
 
     def visible_exams(self, user: User | None, exams: Iterable[T]) -> list[T]:
-        """Worklist exams; an exam whose images have no study UID yet is visible."""
-        return self.visible(user, exams, lambda exam: exam.study_instance_uid or "")
+        """Worklist exams; an exam whose images have no study UID yet is visible unless its order was flagged."""
+        exams = list(exams)
+        return exams if user is None else [exam for exam in exams if self.can_see_exam(user, exam)]
+
+    def can_see_exam(self, user: User | None, exam) -> bool:
+        """``exam``: anything with ``accession_number`` and ``study_instance_uid`` (a worklist Exam)."""
+        row = self._db.execute("SELECT rule FROM restricted_orders WHERE accession_number=?",
+                               (exam.accession_number,)).fetchone()
+        if row is not None and exam.study_instance_uid:
+            self.mark_by_rule(exam.study_instance_uid, row["rule"])  # the images arrived: their study is marked
+        if user is None:
+            return True
+        if not exam.study_instance_uid:
+            return row is None and self.can_see(user, "")
+        return self.can_see(user, exam.study_instance_uid)
 
     def require_access(self, user: User | None, study_instance_uid: str) -> None:
         """For opening one study by UID: AccessDenied says 'restricted' and names no patient data."""

@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS access_list (
     study_instance_uid TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (study_instance_uid, user));
 CREATE TABLE IF NOT EXISTS break_glass (
     study_instance_uid TEXT NOT NULL, user TEXT NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS restricted_orders (
+    accession_number TEXT PRIMARY KEY, rule TEXT NOT NULL, marked_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS rule_checked (study_instance_uid TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS keywords (
     keyword TEXT NOT NULL, study_instance_uid TEXT NOT NULL, series_instance_uid TEXT NOT NULL DEFAULT '',

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import hl7
 
+from workstation.security.errors import SecurityError
+from workstation.security.orders import mark_vip_order
 from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Exam, Priority
 from workstation.worklist.store import WorklistStore
@@ -152,8 +154,11 @@ def apply_message(store: WorklistStore, message: hl7.Message) -> HL7Outcome:
             found = store.cancel(exam.accession_number)
             return HL7Outcome(name, control_id, f"cancelled {exam.accession_number}" + ("" if found else " (unknown)"))
         if order_control in NEW_ORDER | CHANGED_ORDER:
+            # marked before it is listed, so a VIP's exam is never shown unmarked
+            vip = mark_vip_order(exam.accession_number, exam.study_instance_uid, field(message, "PV1", 16))
             store.upsert_order(exam)
-            return HL7Outcome(name, control_id, f"order {order_control} {exam.accession_number}")
+            return HL7Outcome(name, control_id, f"order {order_control} {exam.accession_number}"
+                              + (" (confidential: VIP)" if vip else ""))
         raise HL7Rejected("AE", f"Order control ORC-1 {order_control or '(empty)'} is not supported.")
     if kind == ("ADT", "A08"):
         _require(message, "PID")
@@ -206,6 +211,9 @@ def handle_text(store: WorklistStore, text: str) -> str:
     except HL7Rejected as rejected:
         log.warning("HL7 message rejected (%s): %s", rejected.code, rejected)
         return acknowledgement(message, rejected.code, str(rejected), control_id=_control_id_guess(text))
+    except SecurityError as error:  # a VIP order that cannot be marked is refused; the sender retries
+        log.error("HL7 order refused: %s", error)
+        return acknowledgement(message, "AE", str(error), control_id=_control_id_guess(text))
     except WorklistError as error:  # the store is away: AE tells the sender to retry later
         log.error("HL7 message could not be applied: %s", error)
         return acknowledgement(message, "AE", f"The worklist could not store the message: {error}",
