@@ -81,6 +81,7 @@ class ReadingSession:
     def set_display_sets(self, stacks: list[ImageStack]) -> None:
         """Open a reading: viewports show the display sets in order (current study first, then priors)."""
         self.display_sets = list(stacks)
+        self.sync.reset_groups()  # the last exam's protocol groups do not carry over
         for viewport in self.viewports:
             viewport.show(None)
         self.active_index = 0
@@ -136,7 +137,7 @@ class ReadingSession:
         self.sync.propagate(viewport)
 
     def toggle_scroll_link(self) -> None:
-        self.sync.set_link_scroll(not self.sync.link_scroll, self.active_viewport)
+        self.sync.set_link_scroll(not self.sync.link_scroll)
         self.message = "Scrolling linked" if self.sync.link_scroll else "Scrolling unlinked"
 
     def toggle_window_link(self) -> None:

@@ -5,9 +5,11 @@ otherwise it follows a rigid registration of the two volumes when one was comput
 different frames of reference), else it keeps the image-number offset the user had when the link was
 switched on.
 
-Each kind of link (scroll, window, zoom) has its own members: by default every viewport of the group, or
-the viewports a hanging protocol's sync group names, or those the reader left linked (a viewport can be
-taken out of all links, e.g. a third series beside a current/prior pair).
+Each kind of link (scroll, window, zoom) has its own groups: by default one group of every viewport, or
+the groups a hanging protocol's stage names (e.g. current pair scrolls together, prior pair together, the two
+pairs independent), or what the reader left linked (a viewport can be taken out of all links, e.g. a third
+series beside a current/prior pair). A viewport follows a source only when one group of that kind holds
+both. Reference lines have groups too: the active viewport's plane is drawn on the viewports of its groups.
 """
 
 from __future__ import annotations
@@ -30,18 +32,19 @@ def same_space(a: Viewport, b: Viewport) -> bool:
     return abs(float(np.dot(a.stack.planes[0].normal, b.stack.planes[0].normal))) >= PARALLEL_TOLERANCE
 
 
-SCROLL, WINDOW, ZOOM = "scroll", "window", "zoom"
+SCROLL, WINDOW, ZOOM, REFERENCE_LINES = "scroll", "window", "zoom", "reference_lines"
 LINK_KINDS = (SCROLL, WINDOW, ZOOM)
+GROUP_KINDS = (*LINK_KINDS, REFERENCE_LINES)
 
 
 @dataclass
 class SyncGroup:
     viewports: list[Viewport] = field(default_factory=list)
-    members: dict[str, list[Viewport]] = field(default_factory=dict)  # kind -> its viewports; absent: all
+    groups: dict[str, list[list[Viewport]]] = field(default_factory=dict)  # kind -> its groups; absent: one of all
     link_scroll: bool = False
     link_window: bool = False
     link_zoom: bool = False
-    offsets: dict[int, int] = field(default_factory=dict)  # id(viewport) -> index offset from the source
+    anchors: dict[int, int] = field(default_factory=dict)  # id(viewport) -> its slice when scrolling was linked
     registrations: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (from, to) stack uid -> 4x4
 
     def set_registration(self, current_uid: str, prior_uid: str, current_to_prior: np.ndarray | None) -> None:
@@ -54,38 +57,53 @@ class SyncGroup:
         self.registrations[(current_uid, prior_uid)] = matrix
         self.registrations[(prior_uid, current_uid)] = np.linalg.inv(matrix)
 
-    def set_members(self, kind: str, viewports: list[Viewport] | None) -> None:
-        """Link only these viewports for ``kind`` (scroll, window or zoom); None: every viewport again."""
-        if kind not in LINK_KINDS:
+    def set_groups(self, kind: str, groups: list[list[Viewport]] | None) -> None:
+        """Link ``kind`` (scroll, window, zoom or reference_lines) within each of these groups only, the groups
+        independent of each other; None: one group of every viewport again."""
+        if kind not in GROUP_KINDS:
             raise ValueError(f"unknown link kind {kind!r}")
-        if viewports is None:
-            self.members.pop(kind, None)
+        if groups is None:
+            self.groups.pop(kind, None)
         else:
-            self.members[kind] = list(viewports)
+            self.groups[kind] = [list(group) for group in groups]
+
+    def set_members(self, kind: str, viewports: list[Viewport] | None) -> None:
+        """Link only these viewports for ``kind``, as one group; None: every viewport again."""
+        self.set_groups(kind, None if viewports is None else [viewports])
+
+    def groups_of(self, kind: str) -> list[list[Viewport]]:
+        return self.groups.get(kind, [self.viewports])
 
     def is_member(self, kind: str, viewport: Viewport) -> bool:
-        return any(member is viewport for member in self.members.get(kind, self.viewports))
+        return any(member is viewport for group in self.groups_of(kind) for member in group)
+
+    def reset_groups(self) -> None:
+        """A new reading: every kind links every viewport again."""
+        self.groups.clear()
 
     def toggle_member(self, viewport: Viewport) -> bool:
-        """Take a viewport out of every link (when it is in any), or put it back in all of them; True if it
-        is now linked."""
+        """Take a viewport out of every link (when it is in any), or put it back in all of them (the first
+        group of each kind); True if it is now linked."""
         linked = not any(self.is_member(kind, viewport) for kind in LINK_KINDS)
         for kind in LINK_KINDS:
-            others = [v for v in self.members.get(kind, self.viewports) if v is not viewport]
-            self.members[kind] = others + [viewport] if linked else others
+            groups = [[v for v in group if v is not viewport] for group in self.groups_of(kind)] or [[]]
+            if linked:
+                groups[0].append(viewport)
+            self.groups[kind] = groups
         return linked
+
+    def shows_reference_line(self, active: Viewport, viewport: Viewport) -> bool:
+        """Whether ``viewport`` draws the active viewport's plane: a reference-line group holds both."""
+        return self._linked(REFERENCE_LINES, active, viewport)
 
     def is_registered(self, a_uid: str, b_uid: str) -> bool:
         return (a_uid, b_uid) in self.registrations
 
-    def set_link_scroll(self, enabled: bool, source: Viewport | None = None) -> None:
-        """Switch scroll linking; the offsets between stacks in different spaces are taken from now."""
+    def set_link_scroll(self, enabled: bool) -> None:
+        """Switch scroll linking; the image-number offsets between stacks in different spaces are taken from
+        now (each viewport's slice now is its anchor), so any member of a group can lead it afterwards."""
         self.link_scroll = enabled
-        self.offsets.clear()
-        if enabled and source is not None:
-            for viewport in self.viewports:
-                if viewport is not source:
-                    self.offsets[id(viewport)] = viewport.slice_index - source.slice_index
+        self.anchors = {id(viewport): viewport.slice_index for viewport in self.viewports} if enabled else {}
 
     def propagate(self, source: Viewport) -> list[Viewport]:
         """Bring the others in line with ``source``; returns those that changed."""
@@ -104,7 +122,8 @@ class SyncGroup:
                     position = (registration @ np.append(centre, 1.0))[:3]
                     moved |= target.go_to(target.stack.nearest_index(position))
                 else:
-                    moved |= target.go_to(source.slice_index + self.offsets.get(id(target), 0))
+                    offset = self.anchors.get(id(target), 0) - self.anchors.get(id(source), 0)
+                    moved |= target.go_to(source.slice_index + offset)
             if (self.link_window and source.window is not None and target.window != source.window
                     and self._linked(WINDOW, source, target)):
                 target.window = source.window
@@ -118,4 +137,5 @@ class SyncGroup:
         return changed
 
     def _linked(self, kind: str, source: Viewport, target: Viewport) -> bool:
-        return self.is_member(kind, source) and self.is_member(kind, target)
+        return any(any(v is source for v in group) and any(v is target for v in group)
+                   for group in self.groups_of(kind))

@@ -46,6 +46,9 @@ def test_opening_the_ct_hangs_current_and_prior_in_their_boxes_with_their_window
     assert viewports[0].slice_index == len(viewports[0].stack) // 2  # slice: middle
     assert reading.session.sync.link_scroll and not reading.session.sync.link_window
     assert all(reading.session.sync.is_member("scroll", v) for v in viewports[:4])
+    sync = reading.session.sync  # the protocol's reference-line group: the two current boxes only
+    assert sync.shows_reference_line(viewports[0], viewports[1]) and not sync.shows_reference_line(viewports[0],
+                                                                                                  viewports[2])
     qtbot.waitUntil(lambda: "Protocol: CT chest with prior - stage 1/3: Axial with prior" in reading.status.text(),
                     timeout=TIMEOUT_MS)
     qtbot.keyClick(reading, Qt.Key.Key_2)  # another message in the reading status line...

@@ -200,6 +200,31 @@ def test_reference_line_of_the_active_axial_on_the_coronal_and_shift_click_locat
     assert session.active_index == 1
 
 
+def test_reference_lines_show_only_within_the_active_viewports_reference_line_group(qtbot, grab_grey):
+    axial = phantom_stack(uid="axial", orientation="axial", slices=40, size=64, spacing=(1, 1, 2), origin=(0, 0, 0))
+    coronals = [phantom_stack(uid=f"coronal{n}", orientation="coronal", slices=64, size=80, spacing=(1, 1, 1),
+                              origin=(0, 0, 79)) for n in range(2)]
+    session = ReadingSession(layout="1x3")
+    session.set_display_sets([axial, *coronals])
+    for viewport in session.viewports[:3]:
+        viewport.overlays_visible = False
+        viewport.set_window(5000, 10)  # everything black: only the line shows
+    session.sync.set_groups("reference_lines", [[session.viewports[0], session.viewports[1]]])
+    widgets = []
+    for index in (1, 2):
+        widget = StackViewport(session, index, Toolbox())
+        qtbot.addWidget(widget)
+        widget.resize(320, 320)
+        widget.show()
+        qtbot.waitExposed(widget)
+        widgets.append(widget)
+    in_group, outside = (int((grab_grey(w)[2:-2, 20:300] > 40).sum()) for w in widgets)
+    assert in_group > 100 and outside == 0
+    session.sync.set_groups("reference_lines", None)  # no groups: every viewport shows the line
+    widgets[1].repaint()
+    assert int((grab_grey(widgets[1])[2:-2, 20:300] > 40).sum()) > 100
+
+
 def _wheel(widget, notches, modifiers=Qt.KeyboardModifier.NoModifier, position=(128, 128)):
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QWheelEvent

@@ -28,7 +28,7 @@ from workstation.hanging.plan import StagePlan
 from workstation.hanging.rules import Rule
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import parse_layout
-from workstation.viewer.sync import LINK_KINDS, SCROLL, WINDOW, ZOOM
+from workstation.viewer.sync import GROUP_KINDS, SCROLL, WINDOW, ZOOM
 from workstation.viewer.view_plan import ViewportBox, ViewType
 from workstation.volume.mpr import Slab, SlabMode
 
@@ -175,18 +175,17 @@ class HangingController(QObject):
             if box.box.zoom is not None:
                 viewport.set_zoom(box.box.zoom)
             viewport.invert = box.box.invert
-        members: dict[str, list] = {}
-        for group in stage.sync:  # several groups of one kind are linked as one (the session has one per kind)
-            if group.kind in LINK_KINDS:
-                linked = members.setdefault(group.kind, [])
-                linked.extend(session.viewports[stage.boxes[number].cell] for number in group.boxes
-                              if stage.boxes[number].screen == 0 and stage.boxes[number].cell < len(session.layout))
-        for kind in LINK_KINDS:
-            session.sync.set_members(kind, members.get(kind))
-        scroll = members.get(SCROLL)
-        session.sync.set_link_scroll(bool(scroll), scroll[0] if scroll else None)
-        session.sync.link_window = WINDOW in members
-        session.sync.link_zoom = ZOOM in members
+        groups: dict[str, list[list]] = {}
+        for group in stage.sync:  # each of the stage's groups links its own boxes, independent of the others
+            viewports = [session.viewports[stage.boxes[number].cell] for number in group.boxes
+                         if stage.boxes[number].screen == 0 and stage.boxes[number].cell < len(session.layout)]
+            if group.kind in GROUP_KINDS and len(viewports) > 1:
+                groups.setdefault(group.kind, []).append(viewports)
+        for kind in GROUP_KINDS:
+            session.sync.set_groups(kind, groups.get(kind))
+        session.sync.set_link_scroll(SCROLL in groups)
+        session.sync.link_window = WINDOW in groups
+        session.sync.link_zoom = ZOOM in groups
         session.message = self.status_text()
         session.notify()
         self.hung.emit(self.status_text())

@@ -61,7 +61,7 @@ class PriorRegistration:
         session = self._session
         session.sync.set_registration(stacks[0].uid, stacks[1].uid, registration.matrix)
         if not session.sync.link_scroll:
-            session.sync.set_link_scroll(True, current)
+            session.sync.set_link_scroll(True)
         shift = ", ".join(f"{v:.1f}" for v in registration.translation_mm)
         log.info("current/prior registered, shift %s mm, metric %.3f", shift, registration.metric)
         session.message = f"Current and prior registered (shift {shift} mm); scrolling follows the anatomy."

@@ -138,7 +138,8 @@ class StackViewport(QWidget):
             for preview in previews:
                 draw_measurement(painter, preview, transform, viewport, PREVIEW_COLOUR)
             active = self.session.active_viewport
-            if active is not viewport and shares_frame_of_reference(active, viewport):
+            if (active is not viewport and shares_frame_of_reference(active, viewport)
+                    and self.session.sync.shows_reference_line(active, viewport)):
                 line = reference_line_in_image(viewport.current_plane(), active.current_plane())
                 if line is not None:
                     draw_reference_line(painter, transform, *line)
