@@ -35,6 +35,7 @@ def report_text(report: Report) -> str:
 
 class ReportEditor(QWidget):
     message = Signal(str)
+    signed = Signal(object)  # the Delivery of a signed version or addendum (the audit trail hears it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,19 +180,21 @@ class ReportEditor(QWidget):
         queued = ("PDF, SR" + (", key images" if delivery.kos_uid else "")
                   + (", RIS result" if delivery.oru_control_id else ""))
         self.message.emit(f"Report signed {delivery.report.status.value}; queued for sending: {queued}.")
+        self.signed.emit(delivery)
         return True
 
     def sign_addendum(self) -> bool:
         if self.session is None:
             return False
         try:
-            self.session.add_addendum(self.addendum.toPlainText())
+            delivery = self.session.add_addendum(self.addendum.toPlainText())
         except WorkstationError as error:
             self.message.emit(str(error))
             return False
         self.addendum.clear()
         self._build_sections()
         self.message.emit("Addendum signed and queued for sending.")
+        self.signed.emit(delivery)
         return True
 
     def dictation(self):

@@ -54,6 +54,9 @@ class SecurityController(QObject):
         panel = self.worklist_panel()
         if panel is not None:
             panel.visible_exams = self.visible_exams
+        report = getattr(window, "report_dock", None)
+        if report is not None:
+            report.editor.signed.connect(self.report_signed)
         pacs = self.pacs_panel()
         if pacs is not None:
             local_aet = pacs.service.settings.local.aet if pacs.service is not None else "-"
@@ -106,6 +109,9 @@ class SecurityController(QObject):
 
     def _apply_user(self) -> None:
         user = self.user
+        report = getattr(self.window, "report_dock", None)
+        if report is not None and user is not None:
+            report.author = user.name  # reports opened from now on are signed by the logged-in user
         self.user_label.setText(f"User: {user.name} ({user.role.value})" if user else "Single-user station")
         clinician = user is not None and user.role is Role.CLINICIAN
         for dock in self.window.findChildren(QDockWidget):
@@ -163,6 +169,16 @@ class SecurityController(QObject):
         trail = self.security.trail
         trail.record(trail.messages.instances_accessed(self.audit_name(), self._patients(study_instance_uid),
                                                        (study_instance_uid,), detail=detail))
+
+    def report_signed(self, delivery) -> None:
+        """Audit a signed report version or addendum (``delivery``: reporting.outputs.Delivery)."""
+        report = delivery.report
+        exam = report.exam
+        signature = report.signatures[-1].kind.value if report.signatures else report.status.value
+        patients = (PatientRef(exam.patient_id, exam.patient_name),) if exam.patient_id else ()
+        trail = self.security.trail
+        trail.record(trail.messages.report_signed(self.audit_name(), patients, exam.study_instance_uid, signature,
+                                                  (delivery.pdf_uid, delivery.sr_uid, delivery.kos_uid)))
 
     def open_selection(self, study_instance_uid: str, paths: list[Path]) -> None:
         """The clinicians' selector opens the ticked series in the reading screen."""
@@ -285,6 +301,9 @@ class SecurityController(QObject):
         if reading is not None:
             reading.open_stacks([])
             reading.problems.clear()
+        report = getattr(self.window, "report_dock", None)
+        if report is not None:
+            report.editor.close_session()  # the draft is saved; the next user opens their own
         pacs = self.pacs_panel()
         if pacs is not None:
             pacs.results.set_results([])  # the previous user's answers may hold exams the new one may not see

@@ -165,6 +165,16 @@ class AuditMessages:
         _studies(root, study_uids, detail)
         return self._event("instances accessed", root, user, patients, study_uids, detail, at)
 
+    def report_signed(self, user: str, patients: tuple[PatientRef, ...], study_uid: str, signature: str,
+                      created_uids: tuple[str, ...]) -> AuditEvent:
+        """A report signed (``signature``: final, preliminary, addendum). Signing creates the report's DICOM
+        instances (PDF, SR, key-image note) in the exam's study, so the closest PS3.15 event is DICOM Instances
+        Accessed with action C (Create); their sending happens later, from the outbox."""
+        detail = f"report signed {signature}; created {', '.join(uid for uid in created_uids if uid) or '-'}"
+        event = self.instances_accessed(user, patients, (study_uid,) if study_uid else (), action="C", detail=detail)
+        return AuditEvent("report signed", event.user, event.xml, event.patient_ids, event.study_uids, event.detail,
+                          event.at)
+
     def begin_transferring(self, user: str, patients: tuple[PatientRef, ...], study_uids: tuple[str, ...],
                            source: str, destination: str) -> AuditEvent:
         at = self._now()
