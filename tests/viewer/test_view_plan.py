@@ -1,4 +1,4 @@
-"""A hanging box names the exact display set (and phase) it chose, not only its series."""
+"""A hanging box names the exact display set (and phase) it chose, not only its series; layouts per screen."""
 
 from __future__ import annotations
 
@@ -30,3 +30,12 @@ def test_without_a_stack_uid_or_when_it_is_not_open_the_series_largest_display_s
     assert find_stack(stacks, ViewportBox("1.2.3")) is axial
     assert find_stack(stacks, ViewportBox("1.2.3", stack_uid="1.2.3/7/0")) is axial
     assert find_stack(stacks, ViewportBox("1.2.3", "another study", stack_uid="1.2.3/0/0")) is None
+
+
+def test_a_layout_per_screen_side_by_side_each_screen_as_wide():
+    from workstation.viewer.layout import Cell, parse_layout
+
+    layout = parse_layout("2x2|1x1")
+    assert (layout.rows, layout.columns, len(layout)) == (2, 4, 5)
+    assert layout.cells[:4] == (Cell(0, 0), Cell(0, 1), Cell(1, 0), Cell(1, 1))
+    assert layout.cells[4] == Cell(0, 2, 2, 2)  # screen 2's single image fills its half

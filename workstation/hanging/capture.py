@@ -2,7 +2,9 @@
 
 Study rules are proposed from the current study (modality required, body part, words of the study
 description); each box selects its display set again by modality, orientation, laterality and view (required
-when known) and by its series description (weighted), from the current study or the most recent prior.
+when known) and by its series description (weighted), from the current study or the most recent prior, and
+keeps how it was shown (stack, MPR plane and slab, or 3D preset). A layout per screen ("2x2|1x1") becomes a
+protocol for that many screens; the sync and reference-line groups on screen become the stage's groups.
 "Make default for this exam type" adds a large weight to the required modality rule so the protocol wins over every site protocol for
 studies that fit it.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from workstation.hanging.exam import DisplaySetFacts, StudyFacts
 from workstation.hanging.protocol import Box, HangingProtocol, ImageSet, Reformat, Stage, SyncGroup
 from workstation.hanging.rules import Rule
+from workstation.viewer.layout import parse_layout
 
 DEFAULT_FOR_EXAM_TYPE_WEIGHT = 100.0
 _STOP_WORDS = frozenset("WITH WITHOUT WO W AND OR OF THE IV CONT CONTRAST NON".split())
@@ -50,20 +53,25 @@ def proposed_study_rules(study: StudyFacts) -> tuple[Rule, ...]:
 
 
 def protocol_from_screen(protocol_id: str, name: str, owner: str, study_rules: tuple[Rule, ...], layout: str,
-                         boxes: list[ScreenBox], scroll_linked: bool = False,
+                         boxes: list[ScreenBox], sync: tuple[SyncGroup, ...] = (),
                          default_for_exam_type: bool = False) -> HangingProtocol:
+    """``layout``: the screen's layout name, one per screen joined by "|"; ``boxes`` in viewport order;
+    ``sync``: the groups linked on screen, by box number."""
     if default_for_exam_type:
         study_rules = tuple(replace(rule, weight=rule.weight + DEFAULT_FOR_EXAM_TYPE_WEIGHT)
                             if rule.required and rule.attribute == "modality" else rule for rule in study_rules)
-    stage_boxes = tuple(_box(box, number) for number, box in enumerate(boxes))
-    sync = (SyncGroup("scroll", tuple(range(len(boxes)))),) if scroll_linked and len(boxes) > 1 else ()
+    layouts = tuple(layout.split("|"))
+    screen_of_box = [number for number, part in enumerate(layouts, start=1) for _ in range(len(parse_layout(part)))]
+    stage_boxes = tuple(replace(_box(box, number), screen=screen_of_box[number] if number < len(screen_of_box) else 1)
+                        for number, box in enumerate(boxes))
     image_sets = [ImageSet("current")]
     if any(box.is_prior for box in boxes):
         image_sets.append(ImageSet("prior", 1, None, tuple(r for r in study_rules if r.attribute == "modality"
                                                             and r.required)))
     return HangingProtocol(
-        id=protocol_id, name=name, stages=(Stage(name, (layout,), stage_boxes, sync),), image_sets=tuple(image_sets),
+        id=protocol_id, name=name, stages=(Stage(name, layouts, stage_boxes, sync),), image_sets=tuple(image_sets),
         rules=study_rules, description=f"Saved from the screen by {owner}", level="USER", owner=owner,
+        screens=len(layouts),
     )
 
 

@@ -14,6 +14,7 @@ from workstation._qt.hanging.save_dialog import SaveProtocolDialog
 from workstation._qt.reading.reading_view import ReadingView
 from workstation.hanging.capture import proposed_study_rules
 from workstation.hanging.loading import user_protocols_folder
+from workstation.hanging.protocol import Reformat
 from workstation.hanging.schema import protocol_from_file
 
 pytestmark = pytest.mark.gui
@@ -131,6 +132,32 @@ def test_ctrl_shift_s_opens_the_save_dialog_and_saves_for_this_user(hung_reading
     assert "Saved as your protocol 'Chest four up'" in reading.status.text()
 
 
+def test_the_saved_screen_keeps_the_mpr_plane_and_slab_and_the_3d_preset(hung_reading, qtbot, main_window):
+    reading, controller, (prior, current) = hung_reading
+    with qtbot.waitSignal(reading.volume_ready, timeout=TIMEOUT_MS):
+        controller.step_stage(1)  # coronal MPR of the current study beside the prior
+    reading.run_command("mpr.slab_thicker")
+    controller.save_current_screen("Coronal slab", proposed_study_rules(controller.hanging.current))
+    protocol, problems = protocol_from_file(user_protocols_folder("reader") / "coronal-slab.yaml")
+    assert problems == []
+    views = [box.reformat for box in protocol.stages[0].boxes]
+    assert views[0] == Reformat("mpr", "coronal", 2.0, "mip") and views[1] == Reformat()
+    assert [(g.kind, g.boxes) for g in protocol.stages[0].sync] == [("scroll", (0, 1))]
+
+    with qtbot.waitSignal(reading.volume_ready, timeout=TIMEOUT_MS):
+        reading.run_command("view.volume_rendering")
+    reading.panel.view.set_preset("soft_tissue")
+    controller.save_current_screen("Chest 3D", proposed_study_rules(controller.hanging.current),
+                                   default_for_exam_type=True)
+    protocol, problems = protocol_from_file(user_protocols_folder("reader") / "chest-3d.yaml")
+    assert problems == [] and protocol.stages[0].boxes[0].reformat == Reformat("3d", volume_preset="soft_tissue")
+
+    with qtbot.waitSignal(reading.volume_ready, timeout=TIMEOUT_MS) as ready:  # the next opening shows it again
+        main_window.open_study(current.study_instance_uid)
+    assert ready.args == ["3d"] and controller.hanging.current_plan.protocol.name == "Chest 3D"
+    assert reading.panel.view.scene.preset.key == "soft_tissue"
+
+
 def test_a_broken_protocol_file_is_skipped_with_a_visible_warning(hung_reading, qtbot, main_window):
     reading, controller, (prior, current) = hung_reading
     folder = user_protocols_folder("reader")
@@ -192,4 +219,48 @@ def test_a_protocol_hanging_the_oldest_prior_gets_it_opened(qtbot, main_window, 
     qtbot.waitUntil(lambda: right.stack is not None, timeout=TIMEOUT_MS)
     assert left.stack.uid.startswith(current.series["RCC"])
     assert right.stack.uid.startswith(oldest.series["RCC"]) and right.stack.is_prior
+    assert reading.tasks.wait_until_idle()
+
+
+TWO_SCREEN_CT = """id: ct-two-screens
+name: CT on two screens
+level: USER
+screens: 2
+match: [{attribute: modality, equals: CT, required: true, weight: 50}]
+image_sets: {prior: {prior: 1}}
+stages:
+  - layouts: [1x2, 1x1]
+    boxes:
+      - {image_set: current, select: [{attribute: is_volume, equals: true, required: true}], window: Lung}
+      - {image_set: prior, select: [{attribute: is_volume, equals: true, required: true}], window: Lung}
+      - {image_set: current, select: [{attribute: is_volume, equals: true, required: true}], window: Bone,
+         screen: 2}
+    sync:
+      - {type: scroll, boxes: [0, 1]}
+"""
+
+
+def test_with_two_image_screens_the_protocol_lays_out_both_screens(qtbot, main_window, monkeypatch):
+    monkeypatch.setenv("WORKSTATION_USER", "reader")
+    folder = user_protocols_folder("reader")
+    folder.mkdir(parents=True)
+    (folder / "ct-two-screens.yaml").write_text(TWO_SCREEN_CT)
+    reading = ReadingView(main_window.archive)
+    reading.image_screens = 2  # as screen_placement sets it when the image window covers two screens
+    controller = HangingController(reading, main_window.archive)
+    main_window.install_reading_screen(reading)
+    current = max((s for s in main_window.archive.studies() if "CT" in s.modalities), key=lambda s: s.study_date)
+
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+
+    assert controller.hanging.screens == 2 and controller.hanging.current_plan.protocol.id == "ct-two-screens"
+    assert reading.session.layout.name == "1x2|1x1" and len(reading.session.layout) == 3
+    viewports = reading.session.viewports[:3]
+    assert [v.window.name for v in viewports] == ["Lung", "Lung", "Bone"]
+    assert [v.stack.is_prior for v in viewports] == [False, True, False]
+    widgets = [reading.viewport_widgets[i] for i in range(3)]
+    # screen 2's one image is as wide as screen 1's two
+    qtbot.waitUntil(lambda: widgets[2].width() > 1.5 * widgets[0].width() > 0, timeout=TIMEOUT_MS)
+    assert [reading.session.sync.is_member("scroll", v) for v in viewports] == [True, True, False]
     assert reading.tasks.wait_until_idle()

@@ -32,6 +32,17 @@ def test_one_screen_keeps_the_reading_screen_in_the_main_window(qtbot, main_wind
     reading = ReadingView()
     placement = ScreenPlacement(main_window, reading, store=ScreenArrangementStore(tmp_path / "s.json"))
     assert placement.image_window is None and main_window.reading_screen is reading
+    assert reading.image_screens == 1
+
+
+def test_two_grey_screens_give_the_hanging_two_image_screens(qtbot, main_window, tmp_path):
+    screens = [ScreenInfo("colour", 0, 0, 1920, 1080, primary=True), ScreenInfo("grey-1", 1920, 0, 1536, 2048),
+               ScreenInfo("grey-2", 3456, 0, 1536, 2048)]
+    reading = ReadingView()
+    placement = ScreenPlacement(main_window, reading, screens, ScreenArrangementStore(tmp_path / "s.json"),
+                                ("reader", "ws1"))
+    qtbot.addWidget(placement.image_window)
+    assert reading.image_screens == 2
 
 
 def test_two_screens_put_the_images_in_their_own_window_and_remember_a_move(qtbot, main_window, archive, tmp_path):

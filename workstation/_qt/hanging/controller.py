@@ -4,7 +4,8 @@ The engine (workstation.hanging) reads the study's headers in a worker, started 
 of an opening arrives; when the display sets are known the plan's first stage is applied through
 ``ReadingView.apply_layout``. If the plan is not ready yet, the default hanging shows until it is.
 Commands: ``hanging.next_protocol``, ``hanging.next_stage``, ``hanging.previous_stage``,
-``hanging.save_screen``; the reading screen's status line names the protocol and stage, and so does
+``hanging.save_screen`` (the layout per screen, each box's display set, window and MPR/3D view, the sync and
+reference-line groups); the reading screen's status line names the protocol and stage, and so does
 ``status_label``, a permanent part of the main window's status bar that other messages do not replace.
 """
 
@@ -25,11 +26,15 @@ from workstation.hanging.engine import Hanging, hang_study
 from workstation.hanging.exam import DisplaySetFacts
 from workstation.hanging.loading import current_user, save_user_protocol
 from workstation.hanging.plan import StagePlan
+from workstation.hanging.protocol import Reformat, SyncGroup
 from workstation.hanging.rules import Rule
 from workstation.viewer.image_stack import ImageStack
 from workstation.viewer.layout import parse_layout
-from workstation.viewer.sync import GROUP_KINDS, SCROLL, WINDOW, ZOOM
+from workstation.viewer.reading_session import MPR, STACK
+from workstation.viewer.sync import GROUP_KINDS, REFERENCE_LINES, SCROLL, WINDOW, ZOOM
+from workstation.viewer.sync import SyncGroup as SessionSync
 from workstation.viewer.view_plan import ViewportBox, ViewType
+from workstation.viewer.viewport import Viewport
 from workstation.volume.mpr import Slab, SlabMode
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,7 @@ class HangingController(QObject):
             return
         self._pending.add(study_instance_uid)
         self.reading.tasks.submit(
-            lambda: hang_study(self.archive, study_instance_uid, self.user,
+            lambda: hang_study(self.archive, study_instance_uid, self.user, screens=self.reading.image_screens,
                                visible_priors=self.reading.visible_studies),
             lambda hanging: self._made(study_instance_uid, hanging),
             lambda message: self._failed(study_instance_uid, message),
@@ -101,7 +106,7 @@ class HangingController(QObject):
         if stage is None:
             return None
         QTimer.singleShot(0, self._finish_stage)  # after the reading view has hung the boxes
-        return stage.layout, viewport_boxes(stage)
+        return screen_layout(stage), viewport_boxes(stage)
 
     def _made(self, study_instance_uid: str, hanging: Hanging) -> None:
         self._pending.discard(study_instance_uid)
@@ -154,7 +159,8 @@ class HangingController(QObject):
         if stage is None:
             self.reading.session.notify()
             return
-        self.reading.problems.extend(self.reading.apply_layout(stage.layout, viewport_boxes(stage), notify=False))
+        self.reading.problems.extend(self.reading.apply_layout(screen_layout(stage), viewport_boxes(stage),
+                                                               notify=False))
         self._finish_stage()
 
     def _finish_stage(self) -> None:
@@ -163,10 +169,11 @@ class HangingController(QObject):
         if stage is None:
             return
         session = self.reading.session
+        places = viewport_indexes(stage)
         for box in stage.boxes:
-            if box.screen != 0 or box.chosen is None or box.cell >= len(session.layout):
+            if box.chosen is None or places[box.number] >= len(session.layout):
                 continue
-            viewport = session.viewports[box.cell]
+            viewport = session.viewports[places[box.number]]
             if viewport.stack is None:
                 continue
             if box.box.slice is not None:
@@ -177,8 +184,8 @@ class HangingController(QObject):
             viewport.invert = box.box.invert
         groups: dict[str, list[list]] = {}
         for group in stage.sync:  # each of the stage's groups links its own boxes, independent of the others
-            viewports = [session.viewports[stage.boxes[number].cell] for number in group.boxes
-                         if stage.boxes[number].screen == 0 and stage.boxes[number].cell < len(session.layout)]
+            viewports = [session.viewports[places[number]] for number in group.boxes
+                         if places[number] < len(session.layout)]
             if group.kind in GROUP_KINDS and len(viewports) > 1:
                 groups.setdefault(group.kind, []).append(viewports)
         for kind in GROUP_KINDS:
@@ -225,39 +232,92 @@ class HangingController(QObject):
         """Write the screen as this user's protocol; returns the file's path. Later openings rank it too."""
         hanging = self._require()
         session = self.reading.session
+        viewports = session.viewports[: len(session.layout)]
+        volume_viewport = self._volume_viewport(viewports)
         boxes = []
-        for viewport in session.visible_viewports:
+        for viewport in viewports:
             facts = _facts_of(hanging, viewport.stack) if viewport.stack is not None else None
             window = viewport.window.name if viewport.window is not None and viewport.window.name else None
-            boxes.append(ScreenBox(facts, bool(viewport.stack and viewport.stack.is_prior), window,
+            reformat = self._shown_reformat() if viewport is volume_viewport else Reformat()
+            boxes.append(ScreenBox(facts, bool(viewport.stack and viewport.stack.is_prior), window, reformat,
                                    invert=viewport.invert, zoom=None if viewport.zoom == 1.0 else viewport.zoom))
         protocol_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-protocol"
         protocol = protocol_from_screen(protocol_id, name, self.user, rules, session.layout.name, boxes,
-                                        session.sync.link_scroll, default_for_exam_type)
+                                        self._screen_sync(viewports), default_for_exam_type)
         path = save_user_protocol(protocol, self.user)
         self._cache.clear()
         session.message = f"Saved as your protocol '{name}'"
         session.notify()
         return str(path)
 
+    def _volume_viewport(self, viewports: list[Viewport]) -> Viewport | None:
+        """The viewport whose display set the MPR/3D panel shows (the active one when several show it)."""
+        panel = self.reading.panel
+        if self.reading.session.view_mode == STACK or not panel.is_ready or panel.stack is None:
+            return None
+        showing = [viewport for viewport in viewports if viewport.stack is panel.stack]
+        active = self.reading.session.active_viewport
+        return active if any(v is active for v in showing) else (showing[0] if showing else None)
+
+    def _shown_reformat(self) -> Reformat:
+        """How the panel shows the volume now: MPR plane and slab, or 3D preset."""
+        panel = self.reading.panel
+        if panel.mode == MPR:
+            slab = panel.view.slab
+            thick = slab.thickness_mm > 0
+            return Reformat("mpr", panel.active_plane, slab.thickness_mm if thick else None,
+                            slab.mode.value if thick else None)
+        return Reformat("3d", volume_preset=panel.view.preset_choice.currentData())
+
+    def _screen_sync(self, viewports: list[Viewport]) -> tuple[SyncGroup, ...]:
+        """The links on screen as the stage's groups (box numbers), one per group of two or more boxes."""
+        sync = self.reading.session.sync
+        groups = []
+        for kind in _linked_kinds(sync):
+            for group in sync.groups_of(kind):
+                numbers = tuple(n for n, viewport in enumerate(viewports) if any(v is viewport for v in group))
+                if len(numbers) > 1:
+                    groups.append(SyncGroup(kind, numbers))
+        return tuple(groups)
+
+
+def _linked_kinds(sync: SessionSync) -> tuple[str, ...]:
+    """The kinds whose groups are in force now: the links switched on, and reference lines when grouped."""
+    flags = {SCROLL: sync.link_scroll, WINDOW: sync.link_window, ZOOM: sync.link_zoom,
+             REFERENCE_LINES: REFERENCE_LINES in sync.groups}
+    return tuple(kind for kind in GROUP_KINDS if flags[kind])
+
+
+def screen_layout(stage: StagePlan) -> str:
+    """The reading window's layout for the stage: each available image screen's layout, side by side."""
+    return "|".join(stage.layouts)
+
+
+def viewport_indexes(stage: StagePlan) -> list[int]:
+    """Box number -> viewport index: the screens' cells counted screen after screen."""
+    first_cell = [0]
+    for layout in stage.layouts:
+        first_cell.append(first_cell[-1] + len(parse_layout(layout)))
+    return [first_cell[box.screen] + box.cell for box in stage.boxes]
+
 
 def viewport_boxes(stage: StagePlan) -> list[ViewportBox]:
-    """The stage's boxes of the first screen, one per cell of its layout (empty cells say what was expected)."""
-    cells = len(parse_layout(stage.layout))
+    """The stage's boxes, one per cell of its screens' layouts (empty cells say what was expected)."""
+    cells = len(parse_layout(screen_layout(stage)))
     boxes = [ViewportBox("", expected="") for _ in range(cells)]
-    for box in stage.boxes:
-        if box.screen != 0 or box.cell >= cells:
+    for box, index in zip(stage.boxes, viewport_indexes(stage)):
+        if index >= cells:
             continue
         if box.chosen is None:
-            boxes[box.cell] = ViewportBox("", expected=box.why_empty)
+            boxes[index] = ViewportBox("", expected=box.why_empty)
             continue
         view = box.box.reformat
         view_type = (ViewType.VOLUME_RENDERING if view.view == "3d"
                      else _MPR_VIEWS.get(view.plane or "", ViewType.STACK) if view.view == "mpr" else ViewType.STACK)
         slab = Slab(view.slab_thickness_mm, SlabMode(view.slab_mode or "mip")) if view.slab_thickness_mm else None
-        boxes[box.cell] = ViewportBox(box.chosen.series_instance_uid, box.chosen.study_instance_uid, view_type,
-                                      box.box.window or "", slab, stack_uid=box.chosen.stack_uid,
-                                      volume_preset=view.volume_preset or "")
+        boxes[index] = ViewportBox(box.chosen.series_instance_uid, box.chosen.study_instance_uid, view_type,
+                                   box.box.window or "", slab, stack_uid=box.chosen.stack_uid,
+                                   volume_preset=view.volume_preset or "")
     return boxes
 
 

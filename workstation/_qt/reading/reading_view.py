@@ -70,6 +70,7 @@ class ReadingView(QWidget):
             presets = WindowPresets({})
             self.problems.append(f"{error} Keys 1-9 use the presets in the image headers meanwhile.")
         self.default_layout = layout
+        self.image_screens = 1  # the screens this view spans (set by screen_placement): hanging lays out each
         self.session = ReadingSession(presets=presets, layout=layout)
         self.registry = CommandRegistry()
         register_reading_commands(self.registry, self.session)
@@ -303,7 +304,7 @@ class ReadingView(QWidget):
         for index, row, column, row_span, column_span in placements:
             self.grid_layout.addWidget(self.viewport_widgets[index], row, column, row_span, column_span)
             self.viewport_widgets[index].show()
-        for n in range(MAX_GRID):
+        for n in range(max(MAX_GRID, self.grid_layout.rowCount(), self.grid_layout.columnCount())):
             self.grid_layout.setRowStretch(n, 1 if n < layout.rows else 0)
             self.grid_layout.setColumnStretch(n, 1 if n < layout.columns else 0)
 

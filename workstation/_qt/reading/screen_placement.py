@@ -22,6 +22,7 @@ from workstation.viewer.screen_arrangement import (
     ScreenInfo,
     arrange,
     remember,
+    screens_under,
     user_and_station,
 )
 
@@ -91,6 +92,7 @@ class ScreenPlacement(QObject):
             self.image_window.setGeometry(*self.placements[IMAGES])
             main_window.setGeometry(*self.placements[STUDY_LIST])
             main_window.install_reading_screen(ReadingOnOtherScreen(main_window, self.image_window))
+            reading.image_screens = max(1, len(screens_under(self.screens, self.placements[IMAGES])))
             log.info("images on their own window at %s, study list at %s",
                      self.placements[IMAGES], self.placements[STUDY_LIST])
         main_window.installEventFilter(self)
