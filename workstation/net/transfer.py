@@ -18,8 +18,8 @@ from workstation.core.errors import WorkstationError
 
 log = logging.getLogger(__name__)
 
-WRITER_THREADS = 16  # threads waiting on a group commit are many, so that the commits are few
-WRITES_IN_FLIGHT = 64
+WRITER_THREADS = 32  # threads waiting on a group commit are many, so that the commits are few
+WRITE_BYTES_IN_FLIGHT = 128 << 20  # received files waiting for the archive writers, at most (one always fits)
 
 
 class StoredInstance(Protocol):
@@ -81,7 +81,8 @@ class Transfer:
         self.store_errors: list[str] = []
         self.move_message_ids: set[int] = set()
         self._writers: ThreadPoolExecutor | None = None
-        self._writes_in_flight = threading.BoundedSemaphore(WRITES_IN_FLIGHT)
+        self._in_flight = threading.Condition()
+        self._bytes_in_flight = 0
 
     def expect(self, wanted: Iterable[str], total: int) -> None:
         with self._lock:
@@ -112,10 +113,14 @@ class Transfer:
     def store_soon(self, data: bytes) -> None:
         """Hand a received file to the writer threads and return at once, so the network never waits on fsync.
 
-        At most ``WRITES_IN_FLIGHT`` files wait in memory; beyond that the receiver blocks (back-pressure).
+        At most ``WRITE_BYTES_IN_FLIGHT`` bytes wait in memory (counted in bytes, so a study of large
+        multi-frame objects cannot fill the memory); beyond that the receiver blocks (back-pressure).
         A failed write is recorded in ``store_errors``; the final completeness check reports it.
         """
-        self._writes_in_flight.acquire()
+        with self._in_flight:
+            self._in_flight.wait_for(lambda: self._bytes_in_flight == 0
+                                     or self._bytes_in_flight + len(data) <= WRITE_BYTES_IN_FLIGHT)
+            self._bytes_in_flight += len(data)
         with self._lock:
             if self._writers is None:
                 self._writers = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="archive-write")
@@ -130,7 +135,9 @@ class Transfer:
             with self._lock:
                 self.store_errors.append(str(error))
         finally:
-            self._writes_in_flight.release()
+            with self._in_flight:
+                self._bytes_in_flight -= len(data)
+                self._in_flight.notify_all()
 
     def finish_writes(self) -> None:
         """Wait until every handed-over file is in the archive (or has failed)."""
