@@ -18,7 +18,7 @@ from workstation.demo.generate import default_demo_folder
 from workstation.net.demo_pacs import DEMO_NODE_NAME, demo_pacs_folder, start_demo_pacs
 from workstation.net.orthanc_server import orthanc_installed
 from workstation.settings.pacs_nodes import load_pacs_settings
-from workstation.worklist.columns import COLUMN_TITLES, counts_text, row_texts
+from workstation.worklist.columns import COLUMN_TITLES, counts_text, row_texts, status_counts
 from workstation.worklist.config import load_worklist_config, save_worklist_config
 from workstation.worklist.demo_orders import demo_orders, write_demo_worklist
 from workstation.worklist.filters import load_filter
@@ -62,13 +62,13 @@ def run_list(args: argparse.Namespace) -> int:
     config = load_worklist_config()
     with WorklistStore(config.store_location()) as store:
         exams = signed.security.policy.visible_exams(signed.user, store.exams())
+        counts = status_counts(exams)  # confidential exams the user may not see are not counted either
         if args.keyword:
             tagged = {tag.study_instance_uid for tag in signed.security.keywords.tags(signed.name, keyword=args.keyword)}
             exams = [exam for exam in exams if exam.study_instance_uid in tagged]
-        counts = store.counts_by_status()
     signed.security.trail.record(signed.security.trail.messages.query(signed.name, "worklist"))
     if not args.all:
-        exams = load_filter().apply(exams, config.reader())
+        exams = load_filter().apply(exams, signed.user.name if signed.user else config.reader())
     if args.json:
         print(json.dumps({"counts": {status.value: count for status, count in counts.items()},
                           "exams": [exam.as_json() for exam in exams]}, indent=2))

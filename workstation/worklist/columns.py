@@ -62,6 +62,14 @@ def row_texts(exam: Exam) -> list[str]:
     return [text(exam) for _, text in COLUMNS]
 
 
+def status_counts(exams: list[Exam]) -> dict[ReadingStatus, int]:
+    """Exams per status among those listed (the reader's visible ones: confidential exams are not counted)."""
+    counts = {status: 0 for status in ReadingStatus}
+    for exam in exams:
+        counts[exam.status] += 1
+    return counts
+
+
 def counts_text(counts: dict[ReadingStatus, int]) -> str:
     """ "3 images available · 1 in progress ..." for the panel header and the command line."""
     shown = [status for status in ReadingStatus if status != ReadingStatus.CANCELLED]

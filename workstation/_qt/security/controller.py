@@ -112,6 +112,12 @@ class SecurityController(QObject):
         report = getattr(self.window, "report_dock", None)
         if report is not None and user is not None:
             report.author = user.name  # reports opened from now on are signed by the logged-in user
+        worklist = getattr(self.window, "worklist_dock", None)
+        if worklist is not None and user is not None:
+            try:
+                worklist.set_reader(user.name)  # locks and status changes carry the logged-in user's name
+            except WorkstationError as error:
+                log.error("worklist reader not changed to %s: %s", user.name, error)
         self.user_label.setText(f"User: {user.name} ({user.role.value})" if user else "Single-user station")
         clinician = user is not None and user.role is Role.CLINICIAN
         for dock in self.window.findChildren(QDockWidget):

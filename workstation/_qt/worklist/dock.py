@@ -64,6 +64,17 @@ class WorklistDock(QObject):
             pages.currentChanged.connect(self._page_changed)
         window.installEventFilter(self)
 
+    def set_reader(self, name: str) -> None:
+        """The logged-in user reads from now on: their name is on the locks and status changes (the previous
+        reader's locks are released first)."""
+        if name == self.session.user:
+            return
+        self.session.close_all()
+        self.session = ReaderSession(self.store, name, self.config.lease_seconds, self._status_changed)
+        self.panel.session = self.session
+        self.panel.current_accession = ""
+        self.panel.refresh()
+
     def start(self) -> "WorklistDock":
         """Start what this station runs itself (listener when a port is set, pollers, RIS sender)."""
         try:

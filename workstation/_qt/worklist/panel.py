@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from workstation._qt.background import BackgroundTasks
 from workstation._qt.worklist.table_model import ACCESSION_ROLE, SORT_ROLE, WorklistTableModel
-from workstation.worklist.columns import COLUMN_TITLES, counts_text, patient_text
+from workstation.worklist.columns import COLUMN_TITLES, counts_text, patient_text, status_counts
 from workstation.worklist.exam import Exam, Priority, ReadingStatus
 from workstation.worklist.filters import DEFAULT_STATUSES, WorklistFilter, save_filter
 from workstation.worklist.reader_session import ReaderSession
@@ -123,15 +123,14 @@ class WorklistPanel(QWidget):
             return
         self._refreshing = True
         store = self.session.store
-        self.tasks.submit(lambda: (self.visible_exams(store.exams()), store.counts_by_status()), self._show,
-                          self._store_failed, "Reading the worklist")
+        self.tasks.submit(lambda: self.visible_exams(store.exams()), self._show, self._store_failed,
+                          "Reading the worklist")
 
-    def _show(self, result: tuple[list[Exam], dict[ReadingStatus, int]]) -> None:
-        exams, counts = result
+    def _show(self, exams: list[Exam]) -> None:
         self._refreshing = False
         self._store_problem = ""
         self.all_exams = exams
-        self.counts.setText(counts_text(counts))
+        self.counts.setText(counts_text(status_counts(exams)))  # only what this reader may see
         self._announce_new_stat(exams)
         self._apply_filter()
         self._show_problems()
@@ -214,8 +213,16 @@ class WorklistPanel(QWidget):
             self._open(lambda: self.session.open(accession))
 
     def open_next(self) -> None:
-        """Lock and open the highest-priority unlocked exam (the "open next" key)."""
-        self._open(lambda: self.session.open_next(skip=frozenset({self.current_accession})))
+        """Lock and open the highest-priority unlocked exam the reader may see (the "open next" key)."""
+        current = self.current_accession
+
+        def pick() -> LockResult | None:
+            listed = self.session.store.exams()
+            visible = {exam.accession_number for exam in self.visible_exams(listed)}
+            hidden = {exam.accession_number for exam in listed} - visible  # confidential: never locked for them
+            return self.session.open_next(skip=frozenset({current, *hidden}))
+
+        self._open(pick)
 
     def close_current(self) -> None:
         """Release the exam on screen (its lock goes back to the worklist)."""
