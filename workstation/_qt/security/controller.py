@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from workstation.core.errors import ArchiveError, WorkstationError
+from workstation.core.keymap import Keymap, KeymapError
 from workstation.security.errors import AuthenticationError
 from workstation.security.audit.messages import PatientRef
 from workstation.security.roles import Permission, Role
@@ -33,7 +34,12 @@ from workstation._qt.security.login_dialog import LoginDialog
 log = logging.getLogger(__name__)
 
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
-LOCK_KEYS, KEYWORD_KEYS, SWITCH_KEYS, CONFIDENTIAL_KEYS = "Ctrl+Alt+L", "Ctrl+T", "Ctrl+Alt+U", "Ctrl+Alt+C"
+COMMANDS = (  # id, menu title, needs a logged-in user
+    ("security.lock_screen", "&Lock screen", True),
+    ("security.switch_user", "&Switch user…", True),
+    ("keyword.tag", "&Keyword for this exam…", False),
+    ("security.mark_confidential", "Mark this exam &confidential", True),
+)
 
 
 class SecurityController(QObject):
@@ -94,18 +100,26 @@ class SecurityController(QObject):
         return self.user.name if self.user else getpass.getuser()
 
     def _add_actions(self) -> None:
+        """The User menu's commands, keys from the keymap (user overrides apply), also in the command registry."""
+        try:
+            keymap = Keymap.load()
+        except KeymapError as error:
+            log.error("keymap unreadable, security keys off: %s", error)
+            keymap = Keymap({})
+        handlers = {"security.lock_screen": self.lock, "security.switch_user": self.switch_user,
+                    "keyword.tag": self.tag_current_study, "security.mark_confidential": self.mark_current_confidential}
+        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         menu = self.window.menuBar().addMenu("&User")
-        for title, keys, handler, needs_user in (
-            ("&Lock screen", LOCK_KEYS, self.lock, True),
-            ("&Switch user…", SWITCH_KEYS, self.switch_user, True),
-            ("&Keyword for this exam…", KEYWORD_KEYS, self.tag_current_study, False),
-            ("Mark this exam &confidential", CONFIDENTIAL_KEYS, self.mark_current_confidential, True),
-        ):
+        self.actions: dict[str, QAction] = {}
+        for command_id, title, needs_user in COMMANDS:
             action = QAction(title, self.window)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(handler)
+            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
+            action.triggered.connect(handlers[command_id])
             action.setEnabled(self.user is not None or not needs_user)
             menu.addAction(action)
+            self.actions[command_id] = action
+            if registry is not None and command_id not in registry:
+                registry.register(command_id, title.replace("&", "").rstrip("…"), handlers[command_id])
 
     def _apply_user(self) -> None:
         user = self.user
