@@ -45,6 +45,6 @@ def test_scroll_drag_moves_one_image_per_four_pixels_and_syncs():
     context = _context()
     other = context.session.viewports[1]
     other.show(phantom_stack(uid="other", slices=50, size=16))
-    context.session.sync.set_link_scroll(True, context.viewport)
+    context.session.sync.set_link_scroll(True)
     _drag(ScrollTool(), context, (0, 0), (0, 40))
     assert context.viewport.slice_index == 10 and other.slice_index == 10
