@@ -70,6 +70,9 @@ class SecurityController(QObject):
         self.lock_screen = LockScreen(window, security)
         self.lock_screen.unlocked.connect(self._unlocked)
         self.lock_screen.switch_user_requested.connect(self.switch_user)
+        placement = getattr(window, "screen_placement", None)
+        if placement is not None and placement.image_window is not None:
+            self.lock_screen.also_cover(placement.image_window)
         self.selector: ClinicianSelector | None = None
         self._add_actions()
         self.idle_timer = QTimer(self)

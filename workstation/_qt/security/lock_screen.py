@@ -1,15 +1,42 @@
-"""The lock screen: covers the whole window (the reading state stays as it is underneath) until the same
-user types their password, or someone else logs in instead ("Switch user")."""
+"""The lock screen: covers the whole window, and the image window when the images have their own, (the
+reading state stays as it is underneath) until the same user types their password, or someone else logs in
+instead ("Switch user")."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workstation.security.authentication import authenticate
 from workstation.security.errors import AuthenticationError
 from workstation.security.station import StationSecurity
 from workstation.security.users import User
+
+
+class Curtain(QWidget):
+    """Covers another window of the station (the image window) while the screen is locked: no image shows."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("lock-curtain")
+        self.setAutoFillBackground(True)
+        self.setStyleSheet("#lock-curtain { background: #202020; } QLabel { color: #e0e0e0; }")
+        label = QLabel("Locked – unlock on the study list's screen.")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        QVBoxLayout(self).addWidget(label)
+        window.installEventFilter(self)
+        self.hide()
+
+    def cover(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(self.parentWidget().rect())
+        return False
 
 
 class LockScreen(QWidget):
@@ -21,6 +48,7 @@ class LockScreen(QWidget):
         self.setObjectName("lock-screen")
         self.security = security
         self.user: User | None = None
+        self.curtains: list[Curtain] = []
         self.setAutoFillBackground(True)
         self.setStyleSheet("#lock-screen { background: #202020; } QLabel { color: #e0e0e0; }")
         self.title = QLabel("")
@@ -49,6 +77,17 @@ class LockScreen(QWidget):
         window.installEventFilter(self)
         self.hide()
 
+    def also_cover(self, window: QWidget) -> None:
+        """Cover ``window`` too while locked (the image window on the image screens)."""
+        self.curtains.append(Curtain(window))
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """Unlocked or another user logged in: the other windows show again (not when the window is minimised)."""
+        if not event.spontaneous():
+            for curtain in self.curtains:
+                curtain.hide()
+        super().hideEvent(event)
+
     def lock(self, user: User) -> None:
         self.user = user
         self.title.setText(f"Locked – {user.name} is logged in. Type your password to go on reading.")
@@ -57,6 +96,8 @@ class LockScreen(QWidget):
         self.setGeometry(self.parentWidget().rect())
         self.show()
         self.raise_()
+        for curtain in self.curtains:
+            curtain.cover()
         self.password.setFocus()
 
     def try_unlock(self) -> None:

@@ -1,0 +1,40 @@
+"""With the images on their own window (two screens), the lock screen covers that window too."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workstation._qt.reading.reading_view import ReadingView
+from workstation._qt.reading.screen_placement import ScreenPlacement
+from workstation._qt.security.controller import install_security
+from workstation.security.roles import Role
+from workstation.security.station import StationSecurity
+from workstation.viewer.screen_arrangement import ScreenArrangementStore, ScreenInfo
+
+pytestmark = pytest.mark.gui
+
+
+def test_the_lock_covers_the_image_window_and_unlocking_uncovers_it(qtbot, main_window, tmp_path):
+    screens = [ScreenInfo("colour", 0, 0, 960, 1080, primary=True), ScreenInfo("grey", 960, 0, 960, 1080)]
+    placement = ScreenPlacement(main_window, ReadingView(main_window.archive), screens,
+                                ScreenArrangementStore(tmp_path / "s.json"), ("alice", "ws1"))
+    image_window = placement.image_window
+    qtbot.addWidget(image_window)
+    main_window.screen_placement = placement
+    placement.show()
+    security = StationSecurity.open()
+    alice = security.users.add("alice", Role.RADIOLOGIST, "alice-pw")
+    controller = install_security(main_window, security, user=alice)
+    [curtain] = controller.lock_screen.curtains
+    assert curtain.parentWidget() is image_window and not curtain.isVisible()
+
+    controller.lock()
+    assert curtain.isVisible() and curtain.geometry() == image_window.rect()
+    assert image_window.childAt(image_window.rect().center()) in (curtain, *curtain.findChildren(object))
+    image_window.resize(800, 700)
+    qtbot.waitUntil(lambda: curtain.geometry() == image_window.rect(), timeout=5000)
+
+    qtbot.keyClicks(controller.lock_screen.password, "alice-pw")
+    qtbot.keyClick(controller.lock_screen.password, Qt.Key.Key_Return)
+    assert not controller.session.locked and not curtain.isVisible()
