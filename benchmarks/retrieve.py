@@ -208,7 +208,8 @@ def main() -> int:
                     results[name].append(run)
 
         best = {name: min(runs, key=lambda run: run.seconds) for name, runs in results.items()}
-        print(f"{'contender':<30} {'best s':>7} {'median s':>8} {'MB/s':>7} {'img/s':>7} {'first s':>8}  ratio")
+        print(f"{'contender':<30} {'best s':>7} {'median s':>8} {'MB/s':>7} {'img/s':>7} {'first s':>8}  "
+              "ratio (best; median)")
         peers = {"get": "DCMTK getscu", "move": "DCMTK movescu", "web": "DCMTK getscu"}
         for name, runs in results.items():
             run = best[name]
@@ -216,7 +217,9 @@ def main() -> int:
             ratio = ""
             if name.startswith("ours"):
                 peer_name = peers["web" if "WADO" in name else "move" if "MOVE" in name else "get"]
-                ratio = f"{best[peer_name].seconds / run.seconds:.2f}x {peer_name}"
+                median_ratio = (statistics.median(r.seconds for r in results[peer_name])
+                                / statistics.median(r.seconds for r in runs))
+                ratio = f"{best[peer_name].seconds / run.seconds:.2f}x; {median_ratio:.2f}x {peer_name}"
             print(f"{name:<30} {run.seconds:7.3f} {statistics.median(r.seconds for r in runs):8.3f} "
                   f"{megabytes / run.seconds:7.1f} {options.slices / run.seconds:7.0f} {first}  {ratio}")
     return 0

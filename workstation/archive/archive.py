@@ -175,6 +175,8 @@ class Archive:
     def store_part10(self, data: bytes) -> StoreResult:
         """File one Part 10 file as received from the network; a known SOPInstanceUID is not stored twice.
 
+        Returns once the file is renamed into place and indexed. Threads calling at once share one
+        rename-sync-index step (group commit), so many writer threads cost few folder syncs and transactions.
         Raises DicomReadError for bytes that cannot be filed, ArchiveError when the disk refuses the write.
         """
         instance = prepare_part10(data, "received instance")
