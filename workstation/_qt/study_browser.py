@@ -82,6 +82,10 @@ class StudyBrowser(QWidget):
         self._tasks = tasks
         # which studies the user may see (security.access sets it once the station has user accounts)
         self.study_filter: Callable[[list[StudyRecord]], list[StudyRecord]] = lambda studies: studies
+        # rows with no patient data for the studies the filter left out (everything, shown) -> restricted rows
+        self.restricted_rows: Callable[[list[StudyRecord], list[StudyRecord]], list[StudyRecord]] = \
+            lambda everything, shown: []
+        self.restricted_uids: set[str] = set()
         self._generation = 0
         self._pending_thumbnails = 0
         self._series_items: dict[str, QListWidgetItem] = {}
@@ -153,7 +157,16 @@ class StudyBrowser(QWidget):
     def refresh(self) -> None:
         """Query the archive again (in a worker), keeping the selected study if it is still there."""
         self.status_message.emit("Loading the study list…")
-        self._tasks.submit(lambda: self.study_filter(self._archive.studies()), self._show_studies, self._studies_failed, "Loading the study list")
+        self._tasks.submit(self._list_studies, self._show_studies, self._studies_failed, "Loading the study list")
+
+    def _list_studies(self) -> tuple[list[StudyRecord], set[str]]:
+        """Worker: the rows in the archive's order (the restricted ones in their place) and the restricted UIDs."""
+        everything = self._archive.studies()
+        shown = {study.study_instance_uid: study for study in self.study_filter(everything)}
+        restricted = {row.study_instance_uid: row for row in self.restricted_rows(everything, list(shown.values()))}
+        rows = [shown.get(uid) or restricted[uid] for uid in (study.study_instance_uid for study in everything)
+                if uid in shown or uid in restricted]
+        return rows, set(restricted)
 
     def selected_study(self) -> StudyRecord | None:
         index = self.study_table.currentIndex()
@@ -179,7 +192,8 @@ class StudyBrowser(QWidget):
 
     # -- study list
 
-    def _show_studies(self, studies: list[StudyRecord]) -> None:
+    def _show_studies(self, listing: tuple[list[StudyRecord], set[str]]) -> None:
+        studies, self.restricted_uids = listing
         selected = self.selected_study()
         self.study_model.set_studies(studies)
         if not studies:
@@ -192,8 +206,10 @@ class StudyBrowser(QWidget):
             self.status_message.emit("")
             self.settled.emit()
             return
-        patients = {(study.patient_id, study.issuer_of_patient_id) for study in studies}
-        self.summary_changed.emit(f"{len(studies)} studies of {len(patients)} patients in the local archive.")
+        patients = {(study.patient_id, study.issuer_of_patient_id) for study in studies
+                    if study.study_instance_uid not in self.restricted_uids}
+        restricted = f" ({len(self.restricted_uids)} restricted)" if self.restricted_uids else ""
+        self.summary_changed.emit(f"{len(studies)} studies of {len(patients)} patients in the local archive{restricted}.")
         row = self.study_model.row_of(selected.study_instance_uid) if selected else None
         self.study_table.selectRow(row or 0)
         self.study_table.setFocus()
@@ -209,6 +225,11 @@ class StudyBrowser(QWidget):
         study = self.study_model.study_at(indexes[0].row())
         self._clear_series()
         self._show_details()
+        if study.study_instance_uid in self.restricted_uids:
+            self.details.setText("<b>Restricted exam.</b><br>You are not on its access list: opening it asks for "
+                                 "a reason to break the glass (if your role may).")
+            self.settled.emit()
+            return  # no series, no thumbnails: no images of it are read
         generation = self._generation
         self._tasks.submit(
             partial(load_series_entries, self._archive, study.study_instance_uid),

@@ -14,6 +14,7 @@ from workstation._qt.security.break_glass_dialog import BreakGlassDialog
 from workstation._qt.security.controller import install_security
 from workstation._qt.security.keyword_dialog import KeywordDialog
 from workstation._qt.security.login_dialog import LoginDialog
+from workstation.security.restricted_rows import RESTRICTED_NAME
 from workstation.security.roles import Role
 from workstation.security.station import StationSecurity
 
@@ -41,8 +42,16 @@ def settle(qtbot, window) -> None:
 
 
 def listed(window) -> set[str]:
+    """The studies listed with their patient data (restricted rows left out)."""
     model = window.study_browser.study_model
-    return {model.study_at(row).study_instance_uid for row in range(model.rowCount())}
+    rows = [model.study_at(row) for row in range(model.rowCount())]
+    return {study.study_instance_uid for study in rows if study.patient_name != RESTRICTED_NAME}
+
+
+def restricted_rows(window) -> list:
+    model = window.study_browser.study_model
+    rows = [model.study_at(row) for row in range(model.rowCount())]
+    return [study for study in rows if study.patient_name == RESTRICTED_NAME]
 
 
 def refresh(qtbot, window) -> None:
@@ -77,6 +86,12 @@ def test_the_login_at_start_comes_first_and_the_list_hides_the_confidential_exam
     assert controller is not None and controller.user.name == "bob"
     refresh(qtbot, main_window)
     assert listed(main_window) == {s.study_instance_uid for s in studies} - {secret.study_instance_uid}
+    [row] = restricted_rows(main_window)  # shown as restricted, with no patient data
+    assert row.study_instance_uid == secret.study_instance_uid and (row.patient_id, row.study_description) == ("", "")
+    browser = main_window.study_browser
+    browser.study_table.selectRow(browser.study_model.row_of(secret.study_instance_uid))
+    assert "Restricted exam" in browser.details.text() and browser.series_list.count() == 0  # no images read
+    assert secret.patient_id not in browser.details.text()
     assert "bob (resident)" in controller.user_label.text()
 
     controller.ask_reason = lambda uid: None  # bob cancels the break-the-glass dialog
@@ -133,6 +148,7 @@ def test_switching_user_closes_the_exams_and_applies_the_new_users_rules(qtbot, 
     assert main_window.pages.currentWidget() is main_window.study_browser
     refresh(qtbot, main_window)
     assert secret.study_instance_uid not in listed(main_window)
+    assert [row.study_instance_uid for row in restricted_rows(main_window)] == [secret.study_instance_uid]
     assert ("logout", "alice") in [(r["event"], r["user"]) for r in security.trail.log.records()]
 
 

@@ -20,6 +20,7 @@ from workstation.core.errors import ArchiveError, WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
 from workstation.security.errors import AuthenticationError
 from workstation.security.audit.messages import PatientRef
+from workstation.security.restricted_rows import restricted_row
 from workstation.security.roles import Permission, Role
 from workstation.security.session import UserSession
 from workstation.security.station import StationSecurity
@@ -53,6 +54,7 @@ class SecurityController(QObject):
         self.user_label = QLabel()
         window.statusBar().addPermanentWidget(self.user_label)
         window.study_browser.study_filter = self.visible_studies
+        window.study_browser.restricted_rows = self.restricted_study_rows
         window.open_gate = self.may_open
         reading = self.reading_view()
         if reading is not None:
@@ -60,6 +62,7 @@ class SecurityController(QObject):
         panel = self.worklist_panel()
         if panel is not None:
             panel.visible_exams = self.visible_exams
+            panel.restricted_rows = self.restricted_exam_rows
         report = getattr(window, "report_dock", None)
         if report is not None:
             report.editor.signed.connect(self.report_signed)
@@ -157,6 +160,16 @@ class SecurityController(QObject):
 
     def visible_exams(self, exams: list) -> list:
         return self.security.policy.visible_exams(self.user, exams)
+
+    def restricted_study_rows(self, everything: list, shown: list) -> list:
+        """The studies left out of the list, as "restricted" rows with no patient data."""
+        kept = {study.study_instance_uid for study in shown}
+        return [restricted_row(study) for study in everything if study.study_instance_uid not in kept]
+
+    def restricted_exam_rows(self, everything: list, visible: list) -> list:
+        """The worklist exams left out, as "restricted" rows with no patient data (never counted, never locked)."""
+        kept = {exam.accession_number for exam in visible}
+        return [restricted_row(exam) for exam in everything if exam.accession_number not in kept]
 
     def may_open(self, study_instance_uid: str) -> bool:
         policy = self.security.policy

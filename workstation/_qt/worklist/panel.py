@@ -44,6 +44,9 @@ class WorklistPanel(QWidget):
         self.filter = worklist_filter or WorklistFilter()
         # which exams the reader may see (security.access sets it once the station has user accounts)
         self.visible_exams: Callable[[list[Exam]], list[Exam]] = lambda exams: exams
+        # rows with no patient data for the exams left out (everything, visible) -> restricted rows
+        self.restricted_rows: Callable[[list[Exam], list[Exam]], list[Exam]] = lambda everything, visible: []
+        self.restricted_accessions: set[str] = set()
         self.problems = problems or dict
         self.tasks = BackgroundTasks(self, max_threads=1)
         self.current_accession = ""
@@ -123,13 +126,20 @@ class WorklistPanel(QWidget):
             return
         self._refreshing = True
         store = self.session.store
-        self.tasks.submit(lambda: self.visible_exams(store.exams()), self._show, self._store_failed,
-                          "Reading the worklist")
 
-    def _show(self, exams: list[Exam]) -> None:
+        def read() -> tuple[list[Exam], list[Exam]]:
+            everything = store.exams()
+            visible = self.visible_exams(everything)
+            return visible, self.restricted_rows(everything, visible)
+
+        self.tasks.submit(read, self._show, self._store_failed, "Reading the worklist")
+
+    def _show(self, listing: tuple[list[Exam], list[Exam]]) -> None:
+        exams, restricted = listing
         self._refreshing = False
         self._store_problem = ""
-        self.all_exams = exams
+        self.all_exams = sorted(exams + restricted, key=Exam.reading_order)
+        self.restricted_accessions = {exam.accession_number for exam in restricted}
         self.counts.setText(counts_text(status_counts(exams)))  # only what this reader may see
         self._announce_new_stat(exams)
         self._apply_filter()
@@ -209,8 +219,18 @@ class WorklistPanel(QWidget):
 
     def open_selected(self) -> None:
         accession = self.selected_accession()
-        if accession:
+        if accession in self.restricted_accessions:
+            self._open_restricted(accession)
+        elif accession:
             self._open(lambda: self.session.open(accession))
+
+    def _open_restricted(self, accession: str) -> None:
+        """Not locked for a reader not on the access list: the window's open gate asks to break the glass."""
+        exam = next(exam for exam in self.all_exams if exam.accession_number == accession)
+        if not exam.study_instance_uid:
+            self.message.emit(f"Exam {accession} is restricted and has no images yet.")
+            return
+        self.study_requested.emit(exam.study_instance_uid, accession, True)
 
     def open_next(self) -> None:
         """Lock and open the highest-priority unlocked exam the reader may see (the "open next" key)."""
