@@ -372,7 +372,8 @@ class ReadingView(QWidget):
 
     # --- hanging (hanging protocols and the command line drive the screen through this) ---
     def apply_layout(self, layout_name: str, boxes: list[ViewportBox], notify: bool = True) -> list[str]:
-        """Hang the open display sets box by box in ``layout_name`` ("2x2", "1+2"...): box n goes to viewport n
+        """Hang the open display sets box by box in ``layout_name`` ("2x2", "1+2"..., or one per image screen
+        joined by "|", e.g. "2x2|1x1"): box n goes to viewport n (the exact display set when it names one)
         with its window preset; the first MPR or 3D box also opens the volume panel on its display set (its
         plane and slab, or its 3D preset).
         Returns the problems as messages (a box whose series is not open stays empty)."""
