@@ -4,7 +4,7 @@
    "ldap": {"url": "ldap://dc.example.org", "user_dn": "uid={user},ou=people,dc=example,dc=org"},
    "confidential": {"attributes": {"ConfidentialityCode": ["V", "R"]}, "keywords": ["VIP"], "hl7_vip": ["Y", "V"]},
    "syslog": {"host": "collector", "port": 6514, "ca_file": "/etc/ssl/ca.pem"},
-   "audit_source_id": "READING-1"}``
+   "audit_source_id": "READING-1", "require_encrypted_cache": false}``
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class SecuritySettings:
     syslog: SyslogSettings | None = None
     confidential: ConfidentialityRules = ConfidentialityRules()
     audit_source_id: str = "WORKSTATION"
+    require_encrypted_cache: bool = False  # the window refuses to start when the archive's volume is not encrypted
 
 
 def security_settings_path(home: Path | None = None) -> Path:
@@ -75,6 +76,7 @@ def load_security_settings(path: Path | None = None) -> SecuritySettings:
                 keywords=tuple(confidential.get("keywords", ())),
                 hl7_vip=tuple(confidential.get("hl7_vip", ("Y", "V")))),
             audit_source_id=str(data.get("audit_source_id", "WORKSTATION")),
+            require_encrypted_cache=bool(data.get("require_encrypted_cache", False)),
         )
     except (OSError, ValueError, TypeError, KeyError) as error:
         log.error("cannot read %s: %s", path, error)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainW
 
 from workstation.core.errors import ArchiveError, WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
-from workstation.security.errors import AuthenticationError
+from workstation.security.encryption_at_rest import cache_encryption
+from workstation.security.errors import AuthenticationError, SecurityError
 from workstation.security.audit.messages import PatientRef
 from workstation.security.restricted_rows import restricted_row
 from workstation.security.roles import Permission, Role
@@ -351,12 +352,31 @@ class SecurityController(QObject):
         self._apply_user()
 
 
+def _require_encrypted_cache(window: QMainWindow, security: StationSecurity, interactive: bool) -> None:
+    """With ``require_encrypted_cache`` set, no window opens on an archive outside an encrypted volume."""
+    if not security.settings.require_encrypted_cache:
+        return
+    folder = window.archive.folder
+    how = cache_encryption(folder)
+    if how:
+        log.info("local cache %s is encrypted at rest (%s)", folder, how)
+        return
+    message = (f"The local image cache ({folder}) is not on an encrypted volume, and this station's security "
+               "settings require one (require_encrypted_cache). Ask the administrator to put the workstation's "
+               "home folder on an encrypted disk (LUKS, eCryptfs, gocryptfs), or to turn the requirement off.")
+    log.error("local cache %s is not encrypted at rest; the window does not open", folder)
+    if interactive:
+        QMessageBox.critical(window, "Local cache not encrypted", message)
+    raise SecurityError(message)
+
+
 def install_security(window: QMainWindow, security: StationSecurity | None = None,
                      user: User | None = None, interactive: bool = True) -> SecurityController | None:
     """Log in (when the station has accounts) and plug security into ``window``; None when the login was
     cancelled (the application should then quit). ``interactive=False`` (screenshot checks) refuses to
     run on a station with accounts rather than wait on a login nobody answers."""
     security = security or StationSecurity.open(background_forwarding=True)
+    _require_encrypted_cache(window, security, interactive)
     if security.single_user:
         log.info("single-user station (no user accounts): no login; `workstation user add` creates accounts")
         return SecurityController(window, security, None)
