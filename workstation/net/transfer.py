@@ -18,7 +18,7 @@ from workstation.core.errors import WorkstationError
 
 log = logging.getLogger(__name__)
 
-WRITER_THREADS = 32  # threads waiting on a group commit are many, so that the commits are few
+WRITER_THREADS = 16  # several wait on each group commit, so commits are few (32 cost more CPU for no gain here)
 WRITE_BYTES_IN_FLIGHT = 128 << 20  # received files waiting for the archive writers, at most (one always fits)
 
 
