@@ -150,33 +150,43 @@ class ArchiveIndex:
     # -- writing
 
     def add_instances(self, entries: list[tuple[InstanceHeader, str, int]], now: float | None = None) -> list[bool]:
-        """Index (header, relative path, size) entries in one transaction; False for a SOP instance already there."""
+        """Index (header, relative path, size) entries in one transaction; False for a SOP instance already there.
+
+        Patient, study and series rows are written once per batch (a batch is mostly one series).
+        """
         now = time.time() if now is None else now
         added: list[bool] = []
+        patient_keys: dict[tuple[str, str], int] = {}
+        studies: set[str] = set()
+        series: set[str] = set()
         with self.transaction() as connection:
             for header, path, size in entries:
-                connection.execute(
-                    "INSERT OR IGNORE INTO patients (patient_id, issuer_of_patient_id, patient_name, birth_date, sex)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (header.patient_id, header.issuer_of_patient_id, header.patient_name,
-                     header.patient_birth_date, header.patient_sex),
-                )
-                (patient_key,) = connection.execute(
-                    "SELECT patient_key FROM patients WHERE patient_id = ? AND issuer_of_patient_id = ?",
-                    (header.patient_id, header.issuer_of_patient_id),
-                ).fetchone()
-                connection.execute(
-                    "INSERT OR IGNORE INTO studies (study_instance_uid, patient_key, study_date, study_time,"
-                    " accession_number, study_description, last_access) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (header.study_instance_uid, patient_key, header.study_date, header.study_time,
-                     header.accession_number, header.study_description, now),
-                )
-                connection.execute(
-                    "INSERT OR IGNORE INTO series (series_instance_uid, study_instance_uid, modality, series_number,"
-                    " series_description, body_part_examined) VALUES (?, ?, ?, ?, ?, ?)",
-                    (header.series_instance_uid, header.study_instance_uid, header.modality, header.series_number,
-                     header.series_description, header.body_part_examined),
-                )
+                patient = (header.patient_id, header.issuer_of_patient_id)
+                if patient not in patient_keys:
+                    connection.execute(
+                        "INSERT OR IGNORE INTO patients (patient_id, issuer_of_patient_id, patient_name, birth_date,"
+                        " sex) VALUES (?, ?, ?, ?, ?)",
+                        (*patient, header.patient_name, header.patient_birth_date, header.patient_sex),
+                    )
+                    (patient_keys[patient],) = connection.execute(
+                        "SELECT patient_key FROM patients WHERE patient_id = ? AND issuer_of_patient_id = ?", patient
+                    ).fetchone()
+                if header.study_instance_uid not in studies:
+                    studies.add(header.study_instance_uid)
+                    connection.execute(
+                        "INSERT OR IGNORE INTO studies (study_instance_uid, patient_key, study_date, study_time,"
+                        " accession_number, study_description, last_access) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (header.study_instance_uid, patient_keys[patient], header.study_date, header.study_time,
+                         header.accession_number, header.study_description, now),
+                    )
+                if header.series_instance_uid not in series:
+                    series.add(header.series_instance_uid)
+                    connection.execute(
+                        "INSERT OR IGNORE INTO series (series_instance_uid, study_instance_uid, modality,"
+                        " series_number, series_description, body_part_examined) VALUES (?, ?, ?, ?, ?, ?)",
+                        (header.series_instance_uid, header.study_instance_uid, header.modality,
+                         header.series_number, header.series_description, header.body_part_examined),
+                    )
                 cursor = connection.execute(
                     "INSERT OR IGNORE INTO instances (sop_instance_uid, series_instance_uid, sop_class_uid,"
                     " instance_number, path, size_bytes, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -184,11 +194,11 @@ class ArchiveIndex:
                      header.instance_number, path, size, now),
                 )
                 added.append(cursor.rowcount == 1)
-                if cursor.rowcount == 1:
-                    connection.execute(
-                        "UPDATE studies SET last_access = max(last_access, ?) WHERE study_instance_uid = ?",
-                        (now, header.study_instance_uid),
-                    )
+            grown = {header.study_instance_uid for (header, _path, _size), was_added in zip(entries, added) if was_added}
+            connection.executemany(
+                "UPDATE studies SET last_access = max(last_access, ?) WHERE study_instance_uid = ?",
+                [(now, uid) for uid in sorted(grown)],
+            )
         return added
 
     def touch_study(self, study_instance_uid: str, now: float | None = None) -> None:
