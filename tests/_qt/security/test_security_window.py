@@ -3,8 +3,6 @@ keywords and the clinicians' selector, on the demo archive."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
