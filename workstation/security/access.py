@@ -196,15 +196,18 @@ class AccessPolicy:
         return exams if user is None else [exam for exam in exams if self.can_see_exam(user, exam)]
 
     def can_see_exam(self, user: User | None, exam) -> bool:
-        """``exam``: anything with ``accession_number`` and ``study_instance_uid`` (a worklist Exam)."""
+        """``exam``: anything with ``accession_number`` and ``study_instance_uid`` (a worklist Exam). An exam
+        the shared worklist flags ``confidential`` (marked by the department's order intake, maybe on another
+        host) counts as an order marked on this station."""
         row = self._db.execute("SELECT rule FROM restricted_orders WHERE accession_number=?",
                                (exam.accession_number,)).fetchone()
-        if row is not None and exam.study_instance_uid:
-            self.mark_by_rule(exam.study_instance_uid, row["rule"])  # the images arrived: their study is marked
+        flagged = row is not None or bool(getattr(exam, "confidential", False))
+        if flagged and exam.study_instance_uid:  # the images arrived: their study is marked
+            self.mark_by_rule(exam.study_instance_uid, row["rule"] if row is not None else "shared worklist: confidential order")
         if user is None:
             return True
         if not exam.study_instance_uid:
-            return row is None and self.can_see(user, "")
+            return not flagged and self.can_see(user, "")
         return self.can_see(user, exam.study_instance_uid)
 
     def require_access(self, user: User | None, study_instance_uid: str) -> None:

@@ -71,6 +71,7 @@ class Exam:
     images_complete: bool = False
     prior_count: int = 0
     source: str = ""
+    confidential: bool = False  # the RIS flagged the order (HL7 VIP): every station hides it from other readers
 
     def is_locked(self, now: float | None = None) -> bool:
         return bool(self.lock_owner) and self.lock_expires > (time.time() if now is None else now)

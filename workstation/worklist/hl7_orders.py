@@ -156,6 +156,7 @@ def apply_message(store: WorklistStore, message: hl7.Message) -> HL7Outcome:
         if order_control in NEW_ORDER | CHANGED_ORDER:
             # marked before it is listed, so a VIP's exam is never shown unmarked
             vip = mark_vip_order(exam.accession_number, exam.study_instance_uid, field(message, "PV1", 16))
+            exam.confidential = vip  # in the shared store too: every station's reader list honours it
             store.upsert_order(exam)
             return HL7Outcome(name, control_id, f"order {order_control} {exam.accession_number}"
                               + (" (confidential: VIP)" if vip else ""))

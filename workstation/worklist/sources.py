@@ -53,10 +53,22 @@ def exam_from_step(step: ScheduledProcedureStep) -> Exam:
 def sync_modality_worklist(store: WorklistStore, node: PacsNode, local: LocalNode, modality: str = "",
                            station_aet: str = "") -> int:
     """Add or update an exam for every MWL item; returns how many items the server listed."""
+    return len(listed_modality_worklist(store, node, local, modality, station_aet))
+
+
+def listed_modality_worklist(store: WorklistStore, node: PacsNode, local: LocalNode, modality: str = "",
+                             station_aet: str = "") -> set[str]:
+    """Add or update an exam for every MWL item; returns the accession numbers the server listed."""
     steps = [step for step in find_scheduled_steps(node, local, modality, station_aet) if step.accession_number]
     for step in steps:
         store.upsert_order(exam_from_step(step), user="MWL")
-    return len(steps)
+    return {step.accession_number for step in steps}
+
+
+def withdraw_vanished_items(store: WorklistStore, seen_before: set[str], listed: set[str]) -> list[str]:
+    """Items an earlier poll listed and this one did not were removed on the MWL server: cancelled as an HL7
+    cancel would be, unless the exam has started (images, a lock, a status past scheduled)."""
+    return [accession for accession in sorted(seen_before - listed) if store.withdraw(accession, user="MWL")]
 
 
 def sync_image_availability(store: WorklistStore, node: PacsNode, local: LocalNode) -> int:
@@ -98,15 +110,25 @@ class WorklistPoller:
     station_aet: str = ""
     on_change: Callable[[], None] | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    _listed_before: set[str] | None = field(default=None, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def poll_once(self) -> None:
+        listed: set[str] | None = None
         if self.mwl_node is not None:
-            self._run(MWL_SOURCE, lambda: sync_modality_worklist(
-                self.store, self.mwl_node, self.local, self.modality, self.station_aet))
+            def read_mwl() -> int:
+                nonlocal listed
+                listed = listed_modality_worklist(self.store, self.mwl_node, self.local, self.modality, self.station_aet)
+                return len(listed)
+
+            self._run(MWL_SOURCE, read_mwl)
         if self.pacs_node is not None:
             self._run(PACS_SOURCE, lambda: sync_image_availability(self.store, self.pacs_node, self.local))
+        if listed is not None:  # after the PACS poll, so an exam whose images just arrived is not cancelled
+            seen_before, self._listed_before = self._listed_before, listed
+            if seen_before:
+                self._run(MWL_SOURCE, lambda: len(withdraw_vanished_items(self.store, seen_before, listed)))
         if self.on_change is not None:
             self.on_change()
 

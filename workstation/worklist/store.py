@@ -29,11 +29,13 @@ DEFAULT_LEASE_SECONDS = 120.0
 _ORDER_FIELDS = (
     "patient_id", "issuer_of_patient_id", "patient_name", "birth_date", "sex", "procedure", "modality",
     "body_part", "site", "priority", "emergency", "ordered_at", "performed_at", "study_instance_uid", "source",
+    "confidential",
 )
 _PATIENT_FIELDS = ("patient_id", "issuer_of_patient_id", "patient_name", "birth_date", "sex")
 _COLUMNS = tuple(field.name for field in fields(Exam))
 _TEXT_COLUMNS = {name for name in _COLUMNS if name not in (
-    "emergency", "ordered_at", "performed_at", "lock_expires", "image_count", "images_complete", "prior_count"
+    "emergency", "ordered_at", "performed_at", "lock_expires", "image_count", "images_complete", "prior_count",
+    "confidential",
 )}
 
 
@@ -79,6 +81,7 @@ def _exam_from_row(row: Sequence[Any]) -> Exam:
     values["status"] = ReadingStatus(values["status"])
     values["emergency"] = bool(values["emergency"])
     values["images_complete"] = bool(values["images_complete"])
+    values["confidential"] = bool(values["confidential"])
     return Exam(**values)
 
 
@@ -191,8 +194,22 @@ class WorklistStore:
                 "from_status TEXT NOT NULL DEFAULT '', to_status TEXT NOT NULL, user_name TEXT NOT NULL, "
                 "at DOUBLE PRECISION NOT NULL)"
             ))
+            self._add_missing_columns(cursor)
             self._execute(cursor, "CREATE INDEX IF NOT EXISTS exams_patient ON exams (patient_id)")
             self._execute(cursor, "CREATE INDEX IF NOT EXISTS transitions_exam ON transitions (accession_number)")
+
+    def _add_missing_columns(self, cursor: Any) -> None:
+        """Migration: a store made by an older version gets the columns added since (``confidential``)."""
+        if self.is_postgresql:
+            rows = self._execute(cursor, "SELECT column_name FROM information_schema.columns "
+                                 "WHERE table_name = 'exams' AND table_schema = current_schema()").fetchall()
+        else:
+            rows = [(row[1],) for row in self._execute(cursor, "PRAGMA table_info(exams)").fetchall()]
+        present = {row[0] for row in rows}
+        for name in _COLUMNS:
+            if name not in present:
+                self._execute(cursor, f"ALTER TABLE exams ADD COLUMN {name} {_column_type(name)}")
+                log.info("worklist store %s: column %s added", self.describe(), name)
 
     def close(self) -> None:
         with self._lock:
@@ -294,6 +311,21 @@ class WorklistStore:
                 self._set_status(cursor, accession_number, exam.status, ReadingStatus.CANCELLED, user)
                 self._execute(cursor, "UPDATE exams SET lock_owner = '', locked_by = '', lock_expires = 0 "
                               "WHERE accession_number = ?", (accession_number,))
+            return True
+
+    def withdraw(self, accession_number: str, user: str = "MWL") -> bool:
+        """An MWL item the server no longer lists: cancelled like an HL7 cancel, but only while nothing has
+        happened to it (scheduled, no images, no live lock). True when it was cancelled."""
+        with self._transaction() as cursor:
+            try:
+                exam = self._exam(cursor, accession_number, for_update=True)
+            except WorklistError:
+                return False
+            now = float(self._execute(cursor, "SELECT {now}").fetchone()[0])
+            if exam.status != ReadingStatus.SCHEDULED or exam.image_count or exam.is_locked(now):
+                return False
+            self._set_status(cursor, accession_number, exam.status, ReadingStatus.CANCELLED, user)
+            log.info("exam %s cancelled: no longer on the worklist server", accession_number)
             return True
 
     def update_patient(self, patient_id: str, **demographics: str) -> int:
