@@ -65,3 +65,9 @@ def test_resolve_name_address_and_url():
         resolve_node("main", settings, "web")
     with pytest.raises(PacsSettingsError, match="No PACS node named 'other'"):
         resolve_node("other", settings)
+
+
+def test_a_node_with_a_dicomweb_url_retrieves_by_wado_rs_unless_told_otherwise():
+    assert PacsNode(name="a", aet="PACS").retrieve_method == "get"
+    assert PacsNode(name="b", aet="PACS", dicomweb_url="http://pacs/dicom-web").retrieve_method == "web"
+    assert PacsNode(name="c", aet="PACS", dicomweb_url="http://pacs/dicom-web", retrieve_method="move").retrieve_method == "move"

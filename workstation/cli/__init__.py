@@ -16,43 +16,59 @@ from workstation.core.errors import WorkstationError
 from workstation.core.logs import configure_logging
 from workstation.settings.home import log_folder
 
-COMMAND_MODULES = (
-    "workstation.cli.open_window",
-    "workstation.cli.selftest_cmd",
-    "workstation.cli.archive_cmd",
-    "workstation.cli.demo_cmd",
-    "workstation.cli.inspect_cmd",
-    "workstation.cli.query_cmd",
-    "workstation.cli.retrieve_cmd",
-    "workstation.cli.pacs_cmd",
-    "workstation.cli.worklist_cmd",
-    "workstation.cli.hang_cmd",
-    "workstation.cli.dictation_cmd",
-    "workstation.cli.user_cmd",
-    "workstation.cli.exam_cmd",
-    "workstation.cli.audit_cmd",
-    "workstation.cli.keyword_cmd",
-    "workstation.cli.export_cmd",
-    "workstation.cli.profile_cmd",
-)
+# Command name -> the module that registers it. Only the module of the command being run is imported,
+# so a command does not pay for the start-up of all the others (Qt, VTK, the network stack...).
+COMMAND_MODULES = {
+    "open": "workstation.cli.open_window",
+    "selftest": "workstation.cli.selftest_cmd",
+    "import": "workstation.cli.archive_cmd",
+    "archive": "workstation.cli.archive_cmd",
+    "demo-data": "workstation.cli.demo_cmd",
+    "inspect": "workstation.cli.inspect_cmd",
+    "query": "workstation.cli.query_cmd",
+    "retrieve": "workstation.cli.retrieve_cmd",
+    "pacs": "workstation.cli.pacs_cmd",
+    "worklist": "workstation.cli.worklist_cmd",
+    "serve-worklist": "workstation.cli.worklist_cmd",
+    "hang": "workstation.cli.hang_cmd",
+    "dictation": "workstation.cli.dictation_cmd",
+    "user": "workstation.cli.user_cmd",
+    "exam": "workstation.cli.exam_cmd",
+    "audit": "workstation.cli.audit_cmd",
+    "keyword": "workstation.cli.keyword_cmd",
+    "export": "workstation.cli.export_cmd",
+    "profile": "workstation.cli.profile_cmd",
+}
 
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` alone when it is known, else for every command (help, typos)."""
     parser = argparse.ArgumentParser(prog="workstation", description="Diagnostic reading workstation")
     parser.add_argument("--version", action="version", version=f"workstation {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
     parser.add_argument("--selftest", action="store_true", help="same as the selftest command")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for module_name in dict.fromkeys(modules):
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
+def command_named(argv: list[str]) -> str | None:
+    """The command the arguments ask for: the first word that is not an option; ``open`` when none is."""
+    if "--selftest" in argv:
+        return "selftest"
+    words = [argument for argument in argv if not argument.startswith("-")]
+    if not words:
+        return None if {"-h", "--help"} & set(argv) else "open"
+    return words[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(command_named(argv))
     args = parser.parse_args(argv)
     configure_logging(log_folder(), verbose=args.verbose)
     if args.selftest:

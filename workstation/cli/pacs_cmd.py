@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adder.add_argument("--host", default="127.0.0.1")
     adder.add_argument("--port", type=int, default=104)
     adder.add_argument("--dicomweb-url", default="")
-    adder.add_argument("--method", choices=RETRIEVE_METHODS, default="get")
+    adder.add_argument("--method", choices=RETRIEVE_METHODS, default="",
+                       help="default: web when --dicomweb-url is given (fastest), else get")
     adder.add_argument("--tls", action="store_true")
     adder.add_argument("--ca-certificate", default="")
     adder.add_argument("--client-certificate", default="")

@@ -40,7 +40,7 @@ class PacsNode:
     host: str = "127.0.0.1"
     port: int = 104
     dicomweb_url: str = ""
-    retrieve_method: str = "get"
+    retrieve_method: str = ""  # empty: WADO-RS when the node has a DICOMweb URL (our fastest path), else C-GET
     tls: bool = False
     ca_certificate: str = ""
     client_certificate: str = ""
@@ -49,6 +49,8 @@ class PacsNode:
     network_timeout: float = 30.0
 
     def __post_init__(self) -> None:
+        if not self.retrieve_method:
+            object.__setattr__(self, "retrieve_method", "web" if self.dicomweb_url else "get")
         if self.retrieve_method not in RETRIEVE_METHODS:
             raise PacsSettingsError(
                 f"PACS node {self.name!r}: retrieve method {self.retrieve_method!r} is not one of "
