@@ -12,7 +12,7 @@ from workstation.security.roles import Role
 from workstation.security.station import StationSecurity
 from workstation.worklist.demo_orders import order_message
 from workstation.worklist.hl7_orders import handle_text
-from workstation.worklist.store import WorklistStore, _COLUMNS
+from workstation.worklist.store import _COLUMNS, WorklistStore
 
 PATIENT = ("MRN7", "Star^Famous", "19700101", "F")
 

@@ -87,15 +87,18 @@ class MainWindow(QMainWindow):
         self.reading_screen = screen
         self.pages.addWidget(screen)
 
-    def open_study(self, study_instance_uid: str) -> None:
+    def open_study(self, study_instance_uid: str) -> bool:
+        """Show the study; False when the open gate kept it closed (e.g. the break-the-glass dialog was
+        cancelled), so a caller such as the worklist does not claim it opened."""
         if not self.open_gate(study_instance_uid):
-            return
+            return False
         if self.reading_screen is None:
             self.study_browser.show_study_details(study_instance_uid)
-            return
+            return True
         self.reading_screen.open_study(study_instance_uid)
         self.pages.setCurrentWidget(self.reading_screen)
         self.study_opened.emit(study_instance_uid)
+        return True
 
     def show_study_list(self) -> None:
         self.pages.setCurrentWidget(self.study_browser)

@@ -37,7 +37,7 @@ class WorklistFilter:
             return False
         if self.body_parts and exam.body_part.upper() not in {b.upper() for b in self.body_parts}:
             return False
-        if self.sites and exam.site not in self.sites:
+        if self.sites and exam.site.upper() not in {s.upper() for s in self.sites}:
             return False
         if self.statuses and exam.status.value not in self.statuses:
             return False

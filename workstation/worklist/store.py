@@ -88,15 +88,23 @@ def _exam_from_row(row: Sequence[Any]) -> Exam:
 class WorklistStore:
     """One connection to the store, safe to share between threads (calls are serialised)."""
 
-    def __init__(self, location: str | Path, connect_timeout: float = 5.0) -> None:
+    def __init__(self, location: str | Path, connect_timeout: float = 5.0, wait_if_unavailable: bool = False) -> None:
+        """Raises StoreUnavailable when the store cannot be opened; with ``wait_if_unavailable`` (the window
+        starting while the database is away) it does not: every call tries to open it again until one works."""
         self.location = str(location)
         self.connect_timeout = connect_timeout
         self.dialect: _Dialect = _PostgresDialect() if self.is_postgresql else _Dialect()
         self._lock = threading.RLock()
         self._connection: Any = None
+        self._tables_ready = False
         with self._lock:
-            self._connect()
-            self._create_tables()
+            try:
+                self._connect()
+                self._create_tables()
+            except StoreUnavailable:
+                if not wait_if_unavailable:
+                    raise
+                log.warning("worklist store %s not available yet; trying again on each use", self.describe())
 
     @property
     def is_postgresql(self) -> bool:
@@ -127,13 +135,14 @@ class WorklistStore:
                     "state and reconnects automatically. Check that the database server is running."
                 ) from error
         else:
-            Path(self.location).parent.mkdir(parents=True, exist_ok=True)
             try:
+                Path(self.location).parent.mkdir(parents=True, exist_ok=True)
                 self._connection = sqlite3.connect(
                     self.location, isolation_level=None, check_same_thread=False, timeout=self.connect_timeout
                 )
                 self._connection.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.Error as error:
+            except (OSError, sqlite3.Error) as error:
+                self._drop_connection()
                 log.error("worklist store %s cannot be opened: %s", self.location, error)
                 raise StoreUnavailable(
                     f"The worklist file {self.location} cannot be opened ({error}); check the disk and permissions."
@@ -152,6 +161,8 @@ class WorklistStore:
         with self._lock:
             if self._connection is None:
                 self._connect()
+                if not self._tables_ready:  # opened for the first time (it was away when the store was made)
+                    self._create_tables()
             try:
                 if self.is_postgresql:
                     with self._connection.transaction():
@@ -197,6 +208,7 @@ class WorklistStore:
             self._add_missing_columns(cursor)
             self._execute(cursor, "CREATE INDEX IF NOT EXISTS exams_patient ON exams (patient_id)")
             self._execute(cursor, "CREATE INDEX IF NOT EXISTS transitions_exam ON transitions (accession_number)")
+        self._tables_ready = True
 
     def _add_missing_columns(self, cursor: Any) -> None:
         """Migration: a store made by an older version gets the columns added since (``confidential``)."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from workstation._qt.worklist.panel import WorklistPanel
 from workstation.core.errors import WorkstationError
-from workstation.core.keymap import Keymap, KeymapError
+from workstation.core.keymap import Keymap, KeymapError, user_keymap_path
 from workstation.worklist.config import WorklistConfig, load_worklist_config
 from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Exam, ReadingStatus
@@ -31,6 +31,7 @@ COMMANDS = (
     ("worklist.open_selected", "Open the exam selected in the worklist"),
     ("worklist.close_exam", "Close the exam (release its lock)"),
     ("worklist.patient_record", "Open the patient's record in the EHR"),
+    ("worklist.filter", "Filter the worklist (Tab to the next filter)"),
 )
 
 
@@ -56,6 +57,12 @@ class WorklistDock(QObject):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.actions: dict[str, QAction] = {}
         self._add_commands()
+        self._keymap_stamp = self._keymap_file_stamp()
+        # keys remapped in the keymap dialog (saved to the user's keymap file) apply at once
+        self._keymap_watch = QFileSystemWatcher(self)
+        if user_keymap_path().parent.is_dir():
+            self._keymap_watch.addPath(str(user_keymap_path().parent))
+        self._keymap_watch.directoryChanged.connect(self._keymap_folder_changed)
         self.panel.study_requested.connect(self._show_study)
         self.panel.message.connect(self._status_message)
         self.panel.stat_announced.connect(self._status_message)
@@ -85,18 +92,51 @@ class WorklistDock(QObject):
         self.panel.refresh()
         return self
 
-    def _add_commands(self) -> None:
+    @staticmethod
+    def _load_keymap() -> Keymap:
         try:
-            keymap = Keymap.load()
+            return Keymap.load()
         except KeymapError as error:
             log.error("keymap unreadable, worklist keys off: %s", error)
-            keymap = Keymap({})
+            return Keymap({})
+
+    @staticmethod
+    def _keymap_file_stamp() -> tuple[int, int] | None:
+        try:
+            status = user_keymap_path().stat()
+        except OSError:
+            return None
+        return status.st_mtime_ns, status.st_size
+
+    def _keymap_folder_changed(self, _folder: str) -> None:
+        stamp = self._keymap_file_stamp()
+        if stamp != self._keymap_stamp:
+            self._keymap_stamp = stamp
+            self.apply_keymap()
+
+    def apply_keymap(self, keymap: Keymap | None = None) -> None:
+        """Give every worklist command the keys the (user's) keymap binds now."""
+        keymap = keymap or self._load_keymap()
+        for command_id, action in self.actions.items():
+            keys = [QKeySequence(key) for key in keymap.keys_for(command_id)]
+            if action.shortcuts() != keys:
+                action.setShortcuts(keys)
+                log.info("worklist command %s now on %s", command_id, ", ".join(keymap.keys_for(command_id)) or "no key")
+
+    def focus_filters(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.panel.focus_filters()
+
+    def _add_commands(self) -> None:
+        keymap = self._load_keymap()
         handlers = {
             "worklist.toggle": lambda: self.dock.setVisible(not self.dock.isVisible()),
             "worklist.open_next": self.panel.open_next,
             "worklist.open_selected": self.panel.open_selected,
             "worklist.close_exam": self.panel.close_current,
             "worklist.patient_record": self.open_patient_record,
+            "worklist.filter": self.focus_filters,
         }
         registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, title in COMMANDS:
@@ -110,7 +150,11 @@ class WorklistDock(QObject):
                 registry.register(command_id, title, handlers[command_id])
 
     def _show_study(self, study_instance_uid: str, accession: str, read_only: bool) -> None:
-        self.window.open_study(study_instance_uid)
+        if self.window.open_study(study_instance_uid) is False:  # the open gate refused (glass not broken)
+            if accession == self.panel.current_accession:
+                self.panel.close_current()
+            self._status_message(f"Exam {accession} stayed closed: it is restricted and access was not granted.")
+            return
         self._status_message(f"Exam {accession}" + (" (read-only)" if read_only else "") + " opened.")
         if self.prefetch is not None:
             following = self.session.following(accession)
@@ -164,11 +208,12 @@ class WorklistDock(QObject):
 def install_worklist(window: QMainWindow, config: WorklistConfig | None = None,
                      prefetch: Callable[[Exam], None] | None = None) -> WorklistDock | None:
     """Dock the worklist into ``window`` (then ``window.worklist_dock``); None (and a status message) when
-    its store cannot be opened. ``prefetch(exam)`` is called with the exam "open next" would pick next, to
+    its settings cannot be read. A store that cannot be opened yet (database away, disk problem) still
+    gets the dock: its banner says why and each refresh tries again until it opens. ``prefetch(exam)`` is called with the exam "open next" would pick next, to
     fetch its images and priors, e.g. ``lambda exam: pacs.open_study(node, exam.study_instance_uid)``."""
     try:
         config = config or load_worklist_config()
-        store = WorklistStore(config.store_location())
+        store = WorklistStore(config.store_location(), wait_if_unavailable=True)
     except WorkstationError as error:
         log.error("worklist not available: %s", error)
         window.statusBar().showMessage(f"The worklist is not available: {error}")

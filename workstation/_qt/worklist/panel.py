@@ -11,8 +11,10 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from workstation._qt.background import BackgroundTasks
@@ -63,20 +65,34 @@ class WorklistPanel(QWidget):
         self.announcement = QLabel()
         self.announcement.setStyleSheet("background: #8b1a1a; color: white; font-weight: bold; padding: 4px")
         self.announcement.hide()
-        self.modality_filter = QLineEdit(", ".join(self.filter.modalities))
-        self.modality_filter.setPlaceholderText("Modality (CT, MR…)")
+        self.modality_filter = self._list_filter(self.filter.modalities, "Modality (CT, MR…)")
+        self.body_part_filter = self._list_filter(self.filter.body_parts, "Body part (CHEST, HEAD…)")
+        self.site_filter = self._list_filter(self.filter.sites, "Site")
         self.search = QLineEdit(self.filter.search)
         self.search.setPlaceholderText("Search patient, ID, accession")
+        self.status_filter = QToolButton()
+        self.status_filter.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_filter.setToolTip("Statuses listed")
+        self.status_menu = QMenu(self.status_filter)
+        self.status_actions: dict[str, QAction] = {}
+        for status in ReadingStatus:
+            if status == ReadingStatus.CANCELLED:
+                continue
+            action = self.status_menu.addAction(status.label.capitalize())
+            action.setCheckable(True)
+            action.setChecked(not self.filter.statuses or status.value in self.filter.statuses)
+            action.toggled.connect(self._filters_changed)
+            self.status_actions[status.value] = action
+        self.status_filter.setMenu(self.status_menu)
         self.mine = QCheckBox("Mine")
         self.mine.setChecked(self.filter.mine_only)
-        self.finished = QCheckBox("Finished")
-        self.finished.setChecked(ReadingStatus.FINAL.value in self.filter.statuses)
-        for widget in (self.modality_filter, self.search, self.mine, self.finished):
-            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.modality_filter.editingFinished.connect(self._filters_changed)
+        # Tab moves through the filters (worklist.filter puts the focus on the first); the table keeps its keys
+        for widget in (self.modality_filter, self.body_part_filter, self.site_filter, self.search,
+                       self.status_filter, self.mine):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.search.textChanged.connect(self._filters_changed)
         self.mine.toggled.connect(self._filters_changed)
-        self.finished.toggled.connect(self._filters_changed)
+        self._show_status_choice()
 
         self.model = WorklistTableModel()
         self.proxy = QSortFilterProxyModel(self)
@@ -100,10 +116,11 @@ class WorklistPanel(QWidget):
         self.table.activated.connect(lambda _index: self.open_selected())
 
         filters = QHBoxLayout()
-        filters.addWidget(self.modality_filter)
+        for widget in (self.modality_filter, self.body_part_filter, self.site_filter):
+            filters.addWidget(widget)
         filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_filter)
         filters.addWidget(self.mine)
-        filters.addWidget(self.finished)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.counts)
@@ -183,12 +200,41 @@ class WorklistPanel(QWidget):
         log.info("new STAT orders announced: %d", len(new))
         self.stat_announced.emit(text)
 
+    def _list_filter(self, values: list[str], placeholder: str) -> QLineEdit:
+        """A comma-separated choice (e.g. "CT, MR"), applied when the reader leaves the field or presses Enter."""
+        edit = QLineEdit(", ".join(values))
+        edit.setPlaceholderText(placeholder)
+        edit.editingFinished.connect(self._filters_changed)
+        return edit
+
+    def focus_filters(self) -> None:
+        """The worklist.filter key: the first filter takes the keyboard (Tab goes on to the others)."""
+        self.modality_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.modality_filter.selectAll()
+
+    def _show_status_choice(self) -> None:
+        chosen = [value for value, action in self.status_actions.items() if action.isChecked()]
+        if not chosen or len(chosen) == len(self.status_actions):
+            text = "All statuses"
+        elif sorted(chosen) == sorted(DEFAULT_STATUSES):
+            text = "Not final"
+        else:
+            text = ", ".join(ReadingStatus(value).label for value in chosen)
+        self.status_filter.setText(text)
+
     def _filters_changed(self) -> None:
-        self.filter.modalities = [part.strip().upper() for part in self.modality_filter.text().split(",") if part.strip()]
+        def words(edit: QLineEdit) -> list[str]:
+            return [part.strip().upper() for part in edit.text().split(",") if part.strip()]
+
+        self.filter.modalities = words(self.modality_filter)
+        self.filter.body_parts = words(self.body_part_filter)
+        self.filter.sites = [part.strip() for part in self.site_filter.text().split(",") if part.strip()]
         self.filter.search = self.search.text().strip()
         self.filter.mine_only = self.mine.isChecked()
-        statuses = list(DEFAULT_STATUSES) + ([ReadingStatus.FINAL.value] if self.finished.isChecked() else [])
-        self.filter.statuses = statuses
+        chosen = [value for value, action in self.status_actions.items() if action.isChecked()]
+        # none ticked would hide everything: like all ticked, it lists every status
+        self.filter.statuses = [] if len(chosen) == len(self.status_actions) else chosen
+        self._show_status_choice()
         self._save_filter()
         self._apply_filter()
 
