@@ -80,3 +80,18 @@ def test_the_database_going_away_is_reported_and_the_store_recovers(postgres, po
         finally:
             postgres.start()
         assert [exam.accession_number for exam in store.exams()] == ["ACC1"]
+
+
+def test_a_store_made_while_the_database_is_away_opens_once_it_is_back(postgres, postgres_url):
+    postgres.stop()
+    try:
+        with pytest.raises(StoreUnavailable, match="cannot be reached"):
+            WorklistStore(postgres_url, connect_timeout=1)
+        store = WorklistStore(postgres_url, connect_timeout=1, wait_if_unavailable=True)  # a station starting now
+        with pytest.raises(StoreUnavailable, match="cannot be reached"):
+            store.exams()
+    finally:
+        postgres.start()
+    with store:
+        store.upsert_order(order("ACC1"))  # the tables are made on the first call that reaches the database
+        assert [exam.accession_number for exam in store.exams()] == ["ACC1"]
