@@ -60,3 +60,29 @@ def test_items_another_source_added_are_not_cancelled_and_a_failed_poll_cancels_
     poller.poll_once()
     assert "worklist server" in poller.problems
     assert {exam.accession_number for exam in store.exams()} == {"HL7-1", "A1"}
+
+
+def test_a_withdrawn_item_whose_images_reach_the_pacs_is_listed_again(store, mwl_server, monkeypatch):
+    """Some MWL servers drop an item as soon as the modality starts the exam: the images bring it back."""
+    from types import SimpleNamespace
+
+    on_pacs: dict[str, int] = {}
+
+    def query_studies(_node, _local, **match):
+        accession = match.get("AccessionNumber", "")
+        return [SimpleNamespace(number_of_instances=on_pacs[accession], study_instance_uid=f"1.2.3.{len(accession)}",
+                                study_date="20250101", study_time="0900")] if accession in on_pacs else []
+
+    monkeypatch.setattr(sources, "query_studies", query_studies)
+    poller = WorklistPoller(store, LocalNode(), mwl_node=PacsNode("mwl", aet="MWL", port=4242),
+                            pacs_node=PacsNode("pacs", aet="PACS", port=4243))
+    mwl_server[:] = ["A1", "A2"]
+    poller.poll_once()
+    mwl_server[:] = []  # both started at the modality; only A1 was really performed
+    poller.poll_once()
+    assert store.exams() == []
+    on_pacs["A1"] = 120
+    poller.poll_once()
+    assert [(exam.accession_number, exam.status) for exam in store.exams()] == [("A1", ReadingStatus.IMAGES_AVAILABLE)]
+    assert [(t.to_status, t.user) for t in store.transitions("A1")][-2:] == [
+        (ReadingStatus.SCHEDULED, "PACS"), (ReadingStatus.IMAGES_AVAILABLE, "PACS")]

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MWL_SOURCE = "worklist server"
 PACS_SOURCE = "PACS"
+MWL_USER = "MWL"  # who the store records for changes the MWL poll makes
 
 
 def dicom_time(date: str, time_of_day: str = "") -> float:
@@ -61,22 +62,24 @@ def listed_modality_worklist(store: WorklistStore, node: PacsNode, local: LocalN
     """Add or update an exam for every MWL item; returns the accession numbers the server listed."""
     steps = [step for step in find_scheduled_steps(node, local, modality, station_aet) if step.accession_number]
     for step in steps:
-        store.upsert_order(exam_from_step(step), user="MWL")
+        store.upsert_order(exam_from_step(step), user=MWL_USER)
     return {step.accession_number for step in steps}
 
 
 def withdraw_vanished_items(store: WorklistStore, seen_before: set[str], listed: set[str]) -> list[str]:
     """Items an earlier poll listed and this one did not were removed on the MWL server: cancelled as an HL7
     cancel would be, unless the exam has started (images, a lock, a status past scheduled)."""
-    return [accession for accession in sorted(seen_before - listed) if store.withdraw(accession, user="MWL")]
+    return [accession for accession in sorted(seen_before - listed) if store.withdraw(accession, user=MWL_USER)]
 
 
 def sync_image_availability(store: WorklistStore, node: PacsNode, local: LocalNode) -> int:
     """Ask the PACS about every unread exam whose images are not known complete (by Study Instance UID when
-    the order carries one, else by accession number); returns exams updated."""
+    the order carries one, else by accession number), and about exams lately withdrawn from the MWL server
+    (images found: the modality performed it, so it is listed again); returns exams updated."""
     updated = 0
-    for exam in store.exams(include_done=False):
-        if exam.images_complete or exam.status not in (ReadingStatus.SCHEDULED, ReadingStatus.IMAGES_AVAILABLE):
+    waiting = (ReadingStatus.SCHEDULED, ReadingStatus.IMAGES_AVAILABLE, ReadingStatus.CANCELLED)
+    for exam in store.exams(include_done=False) + store.withdrawn_exams(user=MWL_USER):
+        if exam.images_complete or exam.status not in waiting:
             continue
         match = ({"StudyInstanceUID": exam.study_instance_uid} if exam.study_instance_uid
                  else {"AccessionNumber": exam.accession_number})
@@ -84,6 +87,9 @@ def sync_image_availability(store: WorklistStore, node: PacsNode, local: LocalNo
         count = sum(study.number_of_instances or 0 for study in found)
         if count == 0:
             continue
+        if exam.status == ReadingStatus.CANCELLED:
+            log.info("exam %s withdrawn from the MWL server has images: listed again", exam.accession_number)
+            store.upsert_order(exam, user=PACS_SOURCE)  # a cancelled order placed again is scheduled again
         complete = count == exam.image_count
         if count != exam.image_count or complete:
             first = found[0]

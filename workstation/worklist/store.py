@@ -325,6 +325,19 @@ class WorklistStore:
                               "WHERE accession_number = ?", (accession_number,))
             return True
 
+    def withdrawn_exams(self, user: str = "MWL", within_seconds: float = 86400.0) -> list[Exam]:
+        """Exams ``user`` cancelled in the last ``within_seconds`` (MWL items gone from the server): some
+        servers drop an item as soon as the modality starts it, so the PACS poll looks for their images."""
+        columns = ", ".join(f"e.{name}" for name in _COLUMNS)
+        with self._transaction() as cursor:
+            rows = self._execute(
+                cursor, f"SELECT {columns} FROM exams e JOIN transitions t ON t.accession_number = e.accession_number "
+                "WHERE e.status = ? AND t.id = (SELECT MAX(id) FROM transitions WHERE accession_number = e.accession_number) "
+                "AND t.user_name = ? AND t.at >= {now} - ?",
+                (ReadingStatus.CANCELLED.value, user, within_seconds),
+            ).fetchall()
+        return [_exam_from_row(row) for row in rows]
+
     def withdraw(self, accession_number: str, user: str = "MWL") -> bool:
         """An MWL item the server no longer lists: cancelled like an HL7 cancel, but only while nothing has
         happened to it (scheduled, no images, no live lock). True when it was cancelled."""
