@@ -83,7 +83,8 @@ def draw_text_overlays(painter: QPainter, rect: QRectF, viewport: Viewport, tran
         "bottom_left": align.AlignLeft | align.AlignBottom,
         "bottom_right": align.AlignRight | align.AlignBottom,
     }
-    for corner, lines in corner_texts(viewport, transform).items():
+    corners = corner_texts(viewport, transform)
+    for corner, lines in corners.items():
         _shadowed_text(painter, inner, int(placement[corner]), "\n".join(lines))
     letters = viewport.orientation_labels()
     if letters:
@@ -96,7 +97,8 @@ def draw_text_overlays(painter: QPainter, rect: QRectF, viewport: Viewport, tran
         _shadowed_text(painter, inner, int(align.AlignVCenter | align.AlignRight), letters["right"])
         painter.setFont(font)
     if transform is not None:
-        draw_scale_bar(painter, inner, viewport, transform)
+        text_below = len(corners["bottom_right"]) * painter.fontMetrics().lineSpacing()
+        draw_scale_bar(painter, inner, viewport, transform, text_below)
 
 
 def scale_bar_length_mm(pixels_per_mm: float, available_pixels: float) -> float | None:
@@ -105,17 +107,21 @@ def scale_bar_length_mm(pixels_per_mm: float, available_pixels: float) -> float 
     return float(fitting[-1]) if fitting else None
 
 
-def draw_scale_bar(painter: QPainter, rect: QRectF, viewport: Viewport, transform: ViewTransform) -> None:
-    """A vertical bar with ticks at the right edge, below the orientation letter; labelled with its length."""
+def draw_scale_bar(painter: QPainter, rect: QRectF, viewport: Viewport, transform: ViewTransform,
+                   text_below: float = 0.0) -> None:
+    """A vertical bar with ticks at the right edge, below the orientation letter; labelled with its length.
+    It ends above the ``text_below`` pixels of bottom-right text, so bar and label never run into it."""
     plane = viewport.current_plane()
     if plane is None or plane.spacing_source is SpacingSource.UNKNOWN:
         return
-    length = scale_bar_length_mm(transform.scale, rect.height() * 0.3)
+    top = rect.center().y() + 24
+    label_height = 20
+    space = min(rect.height() * 0.3, rect.bottom() - text_below - top - label_height)
+    length = scale_bar_length_mm(transform.scale, space)
     if length is None:
         return
     pixels = length * transform.scale
     x = rect.right() - 4
-    top = rect.center().y() + 24
     painter.setPen(QPen(TEXT_COLOUR, 1))
     painter.drawLine(QPointF(x, top), QPointF(x, top + pixels))
     for tick in range(11):

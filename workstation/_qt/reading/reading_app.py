@@ -88,6 +88,7 @@ def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: 
 
     def check() -> None:
         waited[0] += SETTLE_POLL_MS
+        app.processEvents()  # first, so that nothing (a hanging re-layout) lands between the check and the grab
         rendered = reading.is_settled() and (not mpr or reading.session.view_mode == MPR)
         failed = mpr and reading.panel.mode is None and reading.session.display_sets and reading.is_settled()
         if not (rendered or failed or waited[0] >= SCREENSHOT_DEADLINE_MS):
@@ -95,7 +96,6 @@ def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: 
         started.stop()
         if not rendered:
             log.warning("screenshot taken before the first full render (%s)", reading.status.text())
-        app.processEvents()
         if not grab_with_views(window).save(str(path), "PNG"):
             log.error("could not save the screenshot to %s", path)
             print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
