@@ -84,9 +84,12 @@ def test_enter_retrieves_into_the_archive_and_the_study_list(qtbot, main_window:
     job = screen.panel.jobs.rows[0].job
     assert job.state is JobState.DONE, job.error
     assert len(main_window.archive.instance_uids(job.study_instance_uid)) == 3
-    assert "Retrieved" in screen.panel.message_label.text() and "3 images" in screen.panel.message_label.text()
+    # the job ends on its worker thread; the panel hears of it through the queued bridge, a moment later
+    qtbot.waitUntil(lambda: "Retrieved" in screen.panel.message_label.text(), timeout=WAIT_MS)
+    assert "3 images" in screen.panel.message_label.text()
     jobs = screen.panel.jobs
-    assert jobs.data(jobs.index(0, 4)) == "3/3" and jobs.data(jobs.index(0, 3)) == "done"
+    qtbot.waitUntil(lambda: jobs.data(jobs.index(0, 3)) == "done", timeout=WAIT_MS)
+    assert jobs.data(jobs.index(0, 4)) == "3/3"
     qtbot.waitUntil(lambda: main_window.study_browser.study_model.rowCount() == before + 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: result_texts(screen, 0)["In archive"] == "yes", timeout=WAIT_MS)
     with qtbot.waitSignal(screen.panel.open_requested) as opened:
