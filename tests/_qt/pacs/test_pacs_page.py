@@ -139,7 +139,7 @@ def test_cancel_keeps_what_arrived_and_resume_fetches_the_rest(qtbot, main_windo
     assert running.state is JobState.CANCELLED and queued.state is JobState.CANCELLED
     held = len(main_window.archive.instance_uids(ct.StudyInstanceUID))
     assert 20 <= held < len(ct_files)
-    assert "are kept" in panel.message_label.text()
+    qtbot.waitUntil(lambda: "are kept" in panel.message_label.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: result_texts(screen, 0)["In archive"] == f"partial ({held}/{len(ct_files)})",
                     timeout=WAIT_MS)
 
@@ -169,7 +169,9 @@ def test_a_stopped_pacs_gives_messages_in_the_panel(qtbot, main_window: MainWind
     qtbot.keyClick(screen.panel.results_view, Qt.Key.Key_Return)
     wait_finished(qtbot, screen, 1)
     job = screen.panel.jobs.rows[0].job
-    assert job.state is JobState.FAILED and screen.panel.jobs.data(screen.panel.jobs.index(0, 7)) == job.error
+    assert job.state is JobState.FAILED
+    qtbot.waitUntil(lambda: screen.panel.jobs.data(screen.panel.jobs.index(0, 7)) == job.error, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "failed:" in screen.panel.message_label.text(), timeout=WAIT_MS)
     text = screen.panel.message_label.text()
     assert text.startswith("Retrieve of Doe Jane · 2024-01-01 · CT chest failed:") and "Resume" in text
 
