@@ -60,10 +60,9 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         if user is not None:  # signed in by the command line (--user): its rules, idle lock and audit apply
             install_security(window, user=user)
         shown = placement.image_window or window
-        if mpr:
-            _open_mpr_once_loaded(reading)
+        mpr_asked = _open_mpr_once_loaded(reading) if mpr else None
         if screenshot:
-            _save_screenshot_when_rendered(shown, reading, Path(screenshot), mpr, app)
+            _save_screenshot_when_rendered(shown, reading, Path(screenshot), mpr_asked, app)
         if study_instance_uid is not None:
             reading.open_study(study_instance_uid)
         else:
@@ -74,15 +73,27 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         archive.close()
 
 
-def _open_mpr_once_loaded(reading: ReadingView) -> None:
+def _open_mpr_once_loaded(reading: ReadingView) -> list[bool]:
+    """Ask for MPR once the stacks are in; the returned list holds True once it has been asked."""
+    asked: list[bool] = []
+
+    def ask() -> None:
+        reading.run_command("view.mpr")
+        asked.append(True)
+
     def loaded(*_: object) -> None:
         reading.loader.stacks_ready.disconnect(loaded)
-        QTimer.singleShot(0, lambda: reading.run_command("view.mpr"))
+        QTimer.singleShot(0, ask)
 
     reading.loader.stacks_ready.connect(loaded)
+    return asked
 
 
-def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: Path, mpr: bool, app) -> None:
+def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: Path, mpr_asked: list[bool] | None,
+                                   app) -> None:
+    """Save once every viewport shows its image (and MPR is drawn when ``mpr_asked`` is given); MPR that
+    was asked for and could not open (a single image) is saved as it is, with exit status 1."""
+    mpr = mpr_asked is not None
     started = QTimer(window)
     waited = [0]
 
@@ -90,7 +101,7 @@ def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: 
         waited[0] += SETTLE_POLL_MS
         app.processEvents()  # first, so that nothing (a hanging re-layout) lands between the check and the grab
         rendered = reading.is_settled() and (not mpr or reading.session.view_mode == MPR)
-        failed = mpr and reading.panel.mode is None and reading.session.display_sets and reading.is_settled()
+        failed = mpr and bool(mpr_asked) and reading.panel.mode is None and reading.is_settled()
         if not (rendered or failed or waited[0] >= SCREENSHOT_DEADLINE_MS):
             return
         started.stop()
