@@ -50,6 +50,7 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
             archive.study(study_instance_uid)  # an unknown UID is reported before the window opens
         window = MainWindow(archive)
         reading = ReadingView(archive, layout=layout or "1x1")
+        hanging = None
         if study_instance_uid is not None and layout is None:
             hanging = HangingController(reading, archive)
             window.statusBar().addPermanentWidget(hanging.status_label)
@@ -60,7 +61,8 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         if user is not None:  # signed in by the command line (--user): its rules, idle lock and audit apply
             install_security(window, user=user)
         shown = placement.image_window or window
-        mpr_asked = _open_mpr_once_loaded(reading) if mpr else None
+        # with a hanging protocol, MPR waits for its layout (which arrives from a worker and would undo it)
+        mpr_asked = _open_mpr_once(reading, hanging.hung if hanging else reading.loader.stacks_ready) if mpr else None
         if screenshot:
             _save_screenshot_when_rendered(shown, reading, Path(screenshot), mpr_asked, app)
         if study_instance_uid is not None:
@@ -73,19 +75,19 @@ def run_reading(paths: Sequence[str | Path] = (), study_instance_uid: str | None
         archive.close()
 
 
-def _open_mpr_once_loaded(reading: ReadingView) -> list[bool]:
-    """Ask for MPR once the stacks are in; the returned list holds True once it has been asked."""
+def _open_mpr_once(reading: ReadingView, ready) -> list[bool]:
+    """Ask for MPR the first time ``ready`` fires; the returned list holds True once it has been asked."""
     asked: list[bool] = []
 
     def ask() -> None:
         reading.run_command("view.mpr")
         asked.append(True)
 
-    def loaded(*_: object) -> None:
-        reading.loader.stacks_ready.disconnect(loaded)
+    def fired(*_: object) -> None:
+        ready.disconnect(fired)
         QTimer.singleShot(0, ask)
 
-    reading.loader.stacks_ready.connect(loaded)
+    ready.connect(fired)
     return asked
 
 
