@@ -55,6 +55,20 @@ def test_open_study_from_the_archive_in_a_layout(qapp, workstation_home, demo_ar
     assert sum(quarter.std() > 20 for quarter in quarters) >= 2  # several viewports show images
 
 
+def test_open_study_hung_by_its_protocol_with_mpr(qapp, workstation_home, demo_archive_template, tmp_path):
+    """The protocol's layout arrives from a worker after the images: --mpr must survive it."""
+    shutil.copytree(demo_archive_template, archive_folder())
+    with Archive(archive_folder()) as archive:
+        study = max((s for s in archive.studies() if s.study_description.startswith("CT")), key=lambda s: s.study_date)
+    shot = tmp_path / "hung_mpr.png"
+    result = _workstation("open", "--study", study.study_instance_uid, "--mpr", "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr
+    pixels = _pixels(shot)
+    height, width = pixels.shape[:2]
+    grey = pixels[height * 2 // 3: height - 40, width // 3:].max(axis=2)  # the coronal and sagittal views
+    assert (grey > 100).mean() > 0.05 and (grey < 20).mean() > 0.05
+
+
 def test_bad_layout_and_unknown_study_are_usage_messages(workstation_home):
     result = _workstation("open", "/nonexistent-folder", "--layout", "7x7")
     assert result.returncode != 0 and "Unknown layout" in result.stderr and "Traceback" not in result.stderr
