@@ -129,6 +129,10 @@ class OrthancServer:
         return config
 
     def start(self, timeout: float = 20.0) -> "OrthancServer":
+        """Start Orthanc and wait until its REST API answers; a running server is left as it is, so
+        ``with OrthancServer(...).start() as orthanc`` starts one process, not two."""
+        if self._process is not None and self._process.poll() is None:
+            return self
         if not orthanc_installed():
             raise PacsError(
                 "Orthanc is not installed, so the built-in PACS cannot start. "
