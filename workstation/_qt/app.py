@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -65,12 +66,24 @@ def run_application(screenshot: str | None = None) -> int:
         if install_security(window, interactive=not screenshot) is None:  # login (workstation/_qt/security/)
             return 0
         window.screen_placement.show()
+        _close_on_termination_signals(window)
         if screenshot:
             _save_screenshot_when_settled(window, Path(screenshot), app)
         window.refresh()
         return app.exec()
     finally:
         archive.close()
+
+
+def _close_on_termination_signals(window: MainWindow) -> None:
+    """Ctrl+C in the terminal or SIGTERM from a session manager closes the window as its X button does,
+    so locks are released and services stopped instead of a traceback and a killed process."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: window.close())
+    wake = QTimer(window)  # Python only runs signal handlers between its own bytecodes: tick now and then
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    log.info("window open; Ctrl+C or SIGTERM closes it like its close button")
 
 
 def _save_screenshot_when_settled(window: MainWindow, path: Path, app: QApplication) -> None:

@@ -40,6 +40,8 @@ def configure_logging(folder: Path, verbose: bool = False) -> None:
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     console._workstation = True  # type: ignore[attr-defined]
+    # pynetdicom's own errors repeat ours (which say what to do); the log file keeps both
+    console.addFilter(lambda record: not record.name.startswith("pynetdicom"))
     root.addHandler(file_handler)
     root.addHandler(console)
     logging.getLogger("pynetdicom").setLevel(logging.WARNING)
