@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from workstation import __version__
@@ -73,10 +73,17 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut)
             action.triggered.connect(handler)
             file_menu.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Workstation", self)
         about.triggered.connect(lambda: QMessageBox.about(self, "About Workstation", about_text(self.archive)))
         help_menu.addAction(about)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Help stays the last menu, whatever the worklist, PACS or security screens added after it."""
+        bar = self.menuBar()
+        bar.removeAction(self.help_menu.menuAction())
+        bar.addAction(self.help_menu.menuAction())
+        super().showEvent(event)
 
     def refresh(self) -> None:
         self.study_browser.refresh()
