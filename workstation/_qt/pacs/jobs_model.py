@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex
 
+from workstation._qt.column_table import ColumnTableModel
 from workstation.net.job_queue import JobState, Priority, RetrieveJob
 from workstation.net.transfer import RetrieveProgress
 
-_Index = QModelIndex | QPersistentModelIndex
 FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 
@@ -61,7 +61,9 @@ COLUMNS = (
 )
 
 
-class RetrieveJobsModel(QAbstractTableModel):
+class RetrieveJobsModel(ColumnTableModel):
+    columns = COLUMNS
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[JobRow] = []
@@ -91,24 +93,8 @@ class RetrieveJobsModel(QAbstractTableModel):
     def running(self) -> list[RetrieveJob]:
         return [row.job for row in self.rows if row.job.state not in FINISHED]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self.rows)
+    def items(self) -> list:
+        return self.rows
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][1](row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.job.error or f"Study Instance UID {row.job.study_instance_uid}"
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
-        return None
+    def tooltip(self, item) -> str:
+        return item.job.error or f"Study Instance UID {item.job.study_instance_uid}"

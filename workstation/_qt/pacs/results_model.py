@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
+from workstation._qt.column_table import ColumnTableModel
 from workstation.net.query_results import RemoteStudy
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,9 @@ COLUMNS = (
 )
 
 
-class SearchResultsModel(QAbstractTableModel):
+class SearchResultsModel(ColumnTableModel):
+    columns = COLUMNS
+
     def __init__(self) -> None:
         super().__init__()
         self.results: list[SearchResult] = []
@@ -76,24 +75,8 @@ class SearchResultsModel(QAbstractTableModel):
     def result_for(self, study_instance_uid: str) -> SearchResult | None:
         return next((r for r in self.results if r.study.study_instance_uid == study_instance_uid), None)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self.results)
+    def items(self) -> list:
+        return self.results
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        result = self.results[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][1](result)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Study Instance UID {result.study.study_instance_uid}"
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
-        return None
+    def tooltip(self, item) -> str:
+        return f"Study Instance UID {item.study.study_instance_uid}"
