@@ -22,16 +22,15 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 from vtkmodules.vtkRenderingCore import (
     vtkColorTransferFunction,
-    vtkImageSlice,
     vtkRenderer,
     vtkRenderWindow,
     vtkVolume,
     vtkVolumeProperty,
 )
 from vtkmodules.vtkCommonDataModel import vtkPiecewiseFunction
-from vtkmodules.vtkRenderingImage import vtkImageResliceMapper
 from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
 
+from plain_vtk import plain_slice_renderer
 from first_image import write_ct  # the 300-slice 512x512 CT files of the first-image benchmark
 from workstation._qt.reading.mpr_view import MprView
 from workstation.dicom.displaysets import display_sets
@@ -112,16 +111,7 @@ def bench_mpr_plain(app: QApplication, volume: Volume) -> tuple[float, float]:
     widgets, cameras = [], []
     for name in VIEW_NAMES:
         row, column = (np.array(v) for v in STANDARD_ORIENTATIONS[name])
-        mapper = vtkImageResliceMapper()
-        mapper.SetInputData(image)
-        mapper.SliceFacesCameraOn()
-        mapper.SliceAtFocalPointOn()
-        actor = vtkImageSlice()
-        actor.SetMapper(mapper)
-        actor.GetProperty().SetColorWindow(400)
-        actor.GetProperty().SetColorLevel(40)
-        renderer = vtkRenderer()
-        renderer.AddViewProp(actor)
+        renderer = plain_slice_renderer(image)
         camera = renderer.GetActiveCamera()
         camera.ParallelProjectionOn()
         normal = np.cross(row, column)

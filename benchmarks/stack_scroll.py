@@ -73,28 +73,13 @@ def measure_ours(volume: Volume) -> tuple[float, list[float]]:
 
 
 def measure_vtk(volume: Volume) -> tuple[float, list[float]]:
-    from vtkmodules.util.numpy_support import numpy_to_vtk
-    import vtkmodules.vtkInteractionStyle  # noqa: F401 - registers factories
-    import vtkmodules.vtkRenderingOpenGL2  # noqa: F401
-    from vtkmodules.vtkCommonDataModel import vtkImageData
-    from vtkmodules.vtkRenderingCore import vtkImageSlice, vtkRenderer, vtkRenderWindow
-    from vtkmodules.vtkRenderingImage import vtkImageResliceMapper
+    from vtkmodules.vtkRenderingCore import vtkRenderWindow
 
-    slices, rows, columns = volume.voxels.shape
-    image = vtkImageData()
-    image.SetDimensions(columns, rows, slices)
-    image.SetSpacing(*volume.spacing)
-    image.GetPointData().SetScalars(numpy_to_vtk(volume.voxels.reshape(-1), deep=False))
-    mapper = vtkImageResliceMapper()
-    mapper.SetInputData(image)
-    mapper.SliceFacesCameraOn()
-    mapper.SliceAtFocalPointOn()
-    actor = vtkImageSlice()
-    actor.SetMapper(mapper)
-    actor.GetProperty().SetColorWindow(400)
-    actor.GetProperty().SetColorLevel(40)
-    renderer = vtkRenderer()
-    renderer.AddViewProp(actor)
+    from plain_vtk import plain_slice_renderer
+    from workstation.render.image_data import volume_to_image_data
+
+    renderer = plain_slice_renderer(volume_to_image_data(volume))
+    actor = renderer.GetViewProps().GetLastProp()  # the image slice whose window/level the drag changes
     window = vtkRenderWindow()
     window.SetSize(VIEW_SIZE, VIEW_SIZE)
     window.SetOffScreenRendering(1)
