@@ -9,7 +9,7 @@ import pydicom
 import pytest
 
 from workstation.cli import main
-from workstation.demo import DEMO_STUDIES, write_demo_studies
+from workstation.demo import DEMO_STUDIES, generate, write_demo_studies
 from workstation.demo.catalog import (
     CHEST_CT_CURRENT,
     CHEST_CT_PRIOR,
@@ -39,7 +39,7 @@ def read_axial_ct(folder: Path, key: str, header_only: bool = True) -> list[pydi
 
 def test_two_runs_write_identical_files(demo_folder: Path, tmp_path: Path) -> None:
     report = write_demo_studies(tmp_path)
-    first = sorted(path.relative_to(demo_folder) for path in demo_folder.rglob("*") if path.is_file())
+    first = sorted(path.relative_to(demo_folder) for path in demo_folder.rglob("*.dcm"))
     second = sorted(path.relative_to(tmp_path) for path in report.paths)
     assert first == second
     assert len(first) > 200
@@ -191,3 +191,27 @@ def test_demo_ct_scout_is_a_coronal_localizer_covering_the_slices(demo_folder: P
     centre = scout.Columns // 2
     lung_column = centre + round(ChestAnatomy().right_lung_centre[0] / float(scout.PixelSpacing[1]))
     assert image[row, centre] > image[row, lung_column] > image[row, 5]
+
+
+def test_a_complete_current_copy_is_kept_not_rewritten(tmp_path: Path) -> None:
+    first = write_demo_studies(tmp_path, studies=(HEAD_MR,))
+    written_at = {path: path.stat().st_mtime_ns for path in first.paths}
+    again = write_demo_studies(tmp_path, studies=(HEAD_MR,))
+    assert again.paths == first.paths
+    assert {path: path.stat().st_mtime_ns for path in again.paths} == written_at
+
+
+def test_a_missing_file_a_forced_run_or_another_generator_rewrites(tmp_path: Path) -> None:
+    first = write_demo_studies(tmp_path, studies=(HEAD_MR,))
+    first.paths[3].unlink()
+    assert write_demo_studies(tmp_path, studies=(HEAD_MR,)).paths[3].is_file()
+
+    written_at = first.paths[0].stat().st_mtime_ns
+    write_demo_studies(tmp_path, studies=(HEAD_MR,), force=True)
+    assert first.paths[0].stat().st_mtime_ns > written_at
+
+    stamp = tmp_path / generate.STAMP_NAME
+    stamp.write_text(stamp.read_text().replace('"generator": "', '"generator": "older-'))
+    written_at = first.paths[0].stat().st_mtime_ns
+    write_demo_studies(tmp_path, studies=(HEAD_MR,))
+    assert first.paths[0].stat().st_mtime_ns > written_at

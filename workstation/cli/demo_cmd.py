@@ -22,15 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--import", dest="import_into_archive", action="store_true",
         help="also import them into the local archive (running it again adds nothing)",
     )
+    parser.add_argument("--force", action="store_true",
+                        help="rewrite them even when a complete copy from this version is already there")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    report = write_demo_studies(args.output)
-    print(f"wrote {len(report.paths)} files of {report.studies} demo studies to {report.folder}")
+    report = write_demo_studies(args.output, force=args.force)
+    done = "wrote" if report.written else "kept (already complete)"
+    print(f"{done} {len(report.paths)} files of {report.studies} demo studies in {report.folder}")
     if not args.import_into_archive:
         return 0
     with Archive.open_default() as archive:
-        import_report = archive.import_paths([report.folder])
+        import_report = archive.import_paths(list(report.paths))
     print_import_report(import_report)
     return 1 if import_report.problems else 0
