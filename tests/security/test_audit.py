@@ -1,16 +1,22 @@
-"""DICOM audit messages: schema structure, the append-only log, forwarding to a TLS syslog collector."""
+"""DICOM audit messages: valid against the DICOM audit schema, the append-only log, forwarding to a TLS
+syslog collector."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 
-from tests.security.audit_schema import audit_schema_problems
+import pytest
+
+from tests.security.audit_schema import canonical, convert_compact_schema, shipped_schemas
 from tests.security.syslog_listener import TlsSyslogListener, make_certificate
 from workstation.security.audit.log import AuditLog
 from workstation.security.audit.messages import (
-    EMERGENCY_OVERRIDE_STARTED, AuditMessages, PatientRef,
+    EMERGENCY_OVERRIDE_STARTED, OBJECT_SECURITY_ATTRIBUTES_CHANGED, SECURITY_CONFIGURATION, SECURITY_ROLES_CHANGED,
+    AuditMessages, PatientRef,
 )
+from workstation.security.audit.schema import audit_schema_problems
 from workstation.security.audit.trail import AuditTrail
 from workstation.security.config import SecuritySettings, SyslogSettings
 
@@ -28,17 +34,59 @@ def every_kind_of_message() -> list:
         messages.data_export("alice", PATIENT, ("1.2.3",), "zip:/media/usb/out.zip"),
         messages.query("alice", "PatientName=Doe*"),
         messages.security_alert("bob", EMERGENCY_OVERRIDE_STARTED, "trauma", ("1.2.3",), PATIENT),
+        messages.instances_accessed("alice", (PatientRef("PID-2"),), ("1.2.4",), action="R", detail="broke the glass"),
+        messages.report_signed("alice", PATIENT, "1.2.3", "final", ("1.2.3.9", "")),
+        messages.instances_transferred("WORKSTATION", PATIENT, {"1.2.3": {"1.2.840.10008.5.1.4.1.1.104.1": 2}},
+                                       "WORKSTATION", "PACS@127.0.0.1:11112"),
+        messages.instances_transferred("WORKSTATION", PATIENT, {"1.2.3": {"1.2.840.10008.5.1.4.1.1.88.22": 1}},
+                                       "WORKSTATION", "PACS@127.0.0.1:11112", error="association refused <&>"),
+        messages.application_activity("alice", started=False),
+        messages.user_authentication("alice", login=False, success=True),
+        messages.security_alert("os:root", SECURITY_ROLES_CHANGED, "user bob added as resident (local)"),
+        messages.security_alert("carol", SECURITY_CONFIGURATION, "site protocol changed"),
+        messages.security_alert("alice", OBJECT_SECURITY_ATTRIBUTES_CHANGED, "restricted", ("1.2.3",)),
     ]
 
 
-def test_every_message_has_the_structure_the_dicom_audit_schema_requires():
+def test_the_shipped_xml_schema_is_the_standards_compact_schema_converted():
+    compact, xml = shipped_schemas()
+    assert "Source: DICOM PS3.15" in compact and "element AuditMessage" in compact
+    assert canonical(convert_compact_schema(compact)) == canonical(xml)
+
+
+def test_every_kind_of_message_validates_against_the_dicom_audit_schema():
     events = every_kind_of_message()
     for event in events:
         assert audit_schema_problems(event.xml) == [], event.event
     assert 'csd-code="110106"' in events[5].xml and 'ParticipantObjectID="PID-1"' in events[5].xml
     assert 'EventOutcomeIndicator="4"' in events[2].xml
-    # the checker itself finds a broken message
-    assert audit_schema_problems(events[0].xml.replace("EventIdentification", "Event")) != []
+    transferred, failed = events[10], events[11]
+    assert 'csd-code="110104"' in transferred.xml and 'EventActionCode="R"' in transferred.xml
+    assert 'EventOutcomeIndicator="0"' in transferred.xml and 'NumberOfInstances="2"' in transferred.xml
+    assert 'EventOutcomeIndicator="8"' in failed.xml and "association refused" in failed.detail
+    reason = base64.b64encode(b"broke the glass").decode()
+    assert f'value="{reason}"' in events[8].xml  # the schema's ValuePair values are base64
+
+
+@pytest.mark.parametrize("breakage", [
+    ("EventIdentification", "Event"),  # an unknown element
+    ('EventOutcomeIndicator="0"', 'EventOutcomeIndicator="1"'),  # not one of 0, 4, 8, 12
+    ('UserIsRequestor="true"', 'UserIsRequestor="yes"'),  # not xs:boolean
+    ("<ParticipantObjectName>Doe^Jane</ParticipantObjectName>", ""),  # neither a name nor a query
+])
+def test_a_broken_message_does_not_validate(breakage):
+    xml = every_kind_of_message()[5].xml
+    assert breakage[0] in xml
+    assert audit_schema_problems(xml.replace(*breakage)) != []
+
+
+def test_a_message_with_its_participants_after_the_objects_does_not_validate():
+    xml = every_kind_of_message()[3].xml
+    start, end = xml.index("<ParticipantObjectIdentification"), xml.index("<AuditSourceIdentification")
+    assert start > end  # built in the schema's order
+    reordered = xml.replace(xml[end:start], "").replace("</AuditMessage>", xml[end:start] + "</AuditMessage>")
+    assert audit_schema_problems(reordered) != []
+    assert audit_schema_problems("<AuditMessage>") != []  # not even well-formed
 
 
 def test_the_log_is_append_only_chained_and_survives_a_torn_last_line(tmp_path):

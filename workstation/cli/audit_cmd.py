@@ -1,4 +1,4 @@
-"""``workstation audit [--since DATE] [--user NAME] [--patient ID] [--study UID] [--json] [--verify]``."""
+"""``workstation audit [--since DATE] [--user NAME] [--patient ID] [--study UID] [--json] [--verify] [--validate]``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", metavar="UID", help="only records about this study")
     parser.add_argument("--json", action="store_true", help="one JSON object a line, with the DICOM audit XML")
     parser.add_argument("--verify", action="store_true", help="check the log's hash chain (edited or removed records)")
+    parser.add_argument("--validate", action="store_true",
+                        help="check every message against the DICOM audit schema (PS3.15 A.5.1)")
     parser.set_defaults(func=run)
 
 
@@ -29,8 +31,29 @@ def _since(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def validate(audit_log: AuditLog) -> int:
+    """Each record's XML against the normative schema (lxml is loaded here only, never when recording)."""
+    from workstation.security.audit.schema import audit_schema_problems
+
+    invalid = 0
+    records = list(audit_log.records())
+    for number, record in enumerate(records, start=1):
+        problems = audit_schema_problems(record.get("xml", ""))
+        if problems:
+            invalid += 1
+            print(f"record {number} ({record.get('at', '?')}, {record.get('event', '?')}): {'; '.join(problems)}")
+    if invalid:
+        print(f"audit log {audit_log.path}: {invalid} of {len(records)} messages do not validate against the "
+              "DICOM audit schema")
+        return 1
+    print(f"audit log {audit_log.path}: all {len(records)} messages validate against the DICOM audit schema")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     audit_log = AuditLog()
+    if args.validate:
+        return validate(audit_log)
     if args.verify:
         broken = audit_log.verify()
         if broken:

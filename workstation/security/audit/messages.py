@@ -2,10 +2,12 @@
 
 Each builder returns an ``AuditEvent``: the XML text plus the few fields the local log indexes (user,
 patients, studies) so ``workstation audit --user/--patient`` need not parse XML.
+Every message validates against the normative schema of PS3.15 A.5.1 (``schema.py``; tests check each kind).
 """
 
 from __future__ import annotations
 
+import base64
 import socket
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ APPLICATION_ACTIVITY = Code("110100", "Application Activity")
 USER_AUTHENTICATION = Code("110114", "User Authentication")
 INSTANCES_ACCESSED = Code("110103", "DICOM Instances Accessed")
 BEGIN_TRANSFERRING = Code("110102", "Begin Transferring DICOM Instances")
+INSTANCES_TRANSFERRED = Code("110104", "DICOM Instances Transferred")
 DATA_EXPORT = Code("110106", "Export")
 QUERY = Code("110112", "Query")
 SECURITY_ALERT = Code("110113", "Security Alert")
@@ -104,22 +107,32 @@ def _source(root: ET.Element, source_id: str) -> None:
 
 
 def _patients(root: ET.Element, patients: tuple[PatientRef, ...]) -> None:
+    """The schema makes ParticipantObjectName (or a query) mandatory: without a name, the ID stands in."""
     for patient in patients:
         element = ET.SubElement(root, "ParticipantObjectIdentification", {
             "ParticipantObjectID": patient.patient_id, "ParticipantObjectTypeCode": "1",
             "ParticipantObjectTypeCodeRole": "1"})
         _code(element, "ParticipantObjectIDTypeCode", PATIENT_NUMBER)
-        if patient.patient_name:
-            ET.SubElement(element, "ParticipantObjectName").text = patient.patient_name
+        ET.SubElement(element, "ParticipantObjectName").text = patient.patient_name or patient.patient_id
 
 
-def _studies(root: ET.Element, study_uids: tuple[str, ...], detail: str = "") -> None:
+def _studies(root: ET.Element, study_uids: tuple[str, ...], detail: str = "",
+             sop_classes: dict[str, dict[str, int]] | None = None) -> None:
+    """Study objects, named by their UID (the schema wants a name); ``detail`` goes base64-encoded as the
+    schema's ValuePair requires; ``sop_classes``: per study, SOP Class UID -> number of instances."""
     for uid in study_uids:
         element = ET.SubElement(root, "ParticipantObjectIdentification", {
             "ParticipantObjectID": uid, "ParticipantObjectTypeCode": "2", "ParticipantObjectTypeCodeRole": "3"})
         _code(element, "ParticipantObjectIDTypeCode", STUDY_INSTANCE_UID)
+        ET.SubElement(element, "ParticipantObjectName").text = uid
         if detail:
-            ET.SubElement(element, "ParticipantObjectDetail", {"type": "Reason", "value": detail})
+            ET.SubElement(element, "ParticipantObjectDetail", {
+                "type": "Reason", "value": base64.b64encode(detail.encode("utf-8")).decode("ascii")})
+        classes = (sop_classes or {}).get(uid)
+        if classes:
+            description = ET.SubElement(element, "ParticipantObjectDescription")
+            for sop_class_uid, count in sorted(classes.items()):
+                ET.SubElement(description, "SOPClass", {"UID": sop_class_uid, "NumberOfInstances": str(count)})
 
 
 class AuditMessages:
@@ -186,6 +199,25 @@ class AuditMessages:
         _studies(root, study_uids)
         return self._event("begin transferring", root, user, patients, study_uids, f"{source} -> {destination}", at)
 
+    def instances_transferred(self, user: str, patients: tuple[PatientRef, ...],
+                              sop_classes: dict[str, dict[str, int]], source: str, destination: str,
+                              error: str = "") -> AuditEvent:
+        """Objects sent to a PACS (C-STORE or STOW-RS), or a failed try (``error``; they stay queued). The
+        sender does not know whether the receiver held copies before, so the action is R (Read), as
+        PS3.15 A.5.3.4 asks; ``sop_classes``: per study, SOP Class UID -> number of instances."""
+        at = self._now()
+        root = _message(INSTANCES_TRANSFERRED, "R", Outcome.SERIOUS_FAILURE if error else Outcome.SUCCESS, None,
+                        at, error)
+        _participant(root, source, True, SOURCE_ROLE)
+        _participant(root, destination, False, DESTINATION_ROLE)
+        _patients(root, patients)
+        studies = tuple(sop_classes)
+        _studies(root, studies, sop_classes=sop_classes)
+        count = sum(n for classes in sop_classes.values() for n in classes.values())
+        detail = f"{count} object(s) {source} -> {destination}" + (f" failed: {error}" if error else "")
+        return self._event("instances transferred" + (" failed" if error else ""), root, user, patients, studies,
+                           detail, at)
+
     def data_export(self, user: str, patients: tuple[PatientRef, ...], study_uids: tuple[str, ...],
                     destination: str) -> AuditEvent:
         at = self._now()
@@ -197,8 +229,6 @@ class AuditMessages:
         return self._event("export", root, user, patients, study_uids, destination, at)
 
     def query(self, user: str, what: str, destination: str = "local archive") -> AuditEvent:
-        import base64
-
         at = self._now()
         root = _message(QUERY, "E", Outcome.SUCCESS, None, at)
         _participant(root, user, True, SOURCE_ROLE)
