@@ -8,7 +8,6 @@ next opening removes. Files the index lists always exist (rows whose file vanish
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workstation.archive.encryption import CacheCipher, convert_files
 from workstation.archive.eviction import studies_to_evict
 from workstation.archive.group_commit import GroupCommit
 from workstation.archive.importer import collect_sources
@@ -33,6 +33,7 @@ from workstation.archive.records import (
 )
 from workstation.archive.store import FileStore
 from workstation.core.errors import ArchiveError, DicomReadError
+from workstation.core.stored_file import read_stored
 from workstation.settings.home import archive_folder
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Archive:
         self._open_studies: Counter[str] = Counter()
         try:
             self._index = ArchiveIndex(self.folder / INDEX_NAME)
+            self._cipher = CacheCipher(self.folder)  # encrypt_cache in security.json
             if self._process_lock.try_exclusive():
                 self._recover()
             else:
@@ -193,7 +195,7 @@ class Archive:
 
     def _write(self, instance: Part10Instance) -> _Written:
         header = instance.header
-        temporary = self._store.write_temporary(instance.data)
+        temporary = self._store.write_temporary(self._cipher.seal(instance.data))
         relative = self._store.relative_path(header.study_instance_uid, header.sop_instance_uid)
         return _Written(header, temporary, relative, len(instance.data))
 
@@ -274,7 +276,7 @@ class Archive:
         try:
             for source, target in copies:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+                target.write_bytes(read_stored(source))  # decrypted when the cache is encrypted
         except OSError as error:
             log.error("export of study %s to %s failed: %s", study_instance_uid, destination, error)
             raise ArchiveError(
@@ -283,6 +285,21 @@ class Archive:
             ) from error
         log.info("exported study %s: %d files to %s", study_instance_uid, len(copies), destination)
         return len(copies)
+
+    # -- encryption at rest
+
+    @property
+    def lost_key_message(self) -> str:
+        """Non-empty when the key of the cache's encrypted files is gone (they were dropped as missing)."""
+        return self._cipher.lost_key_message
+
+    def convert_files(self, encrypt: bool, progress: Callable[[int, int], None] | None = None) -> int:
+        """Encrypt (or decrypt) the files stored before ``encrypt_cache`` was set (or unset); return how many."""
+        if encrypt != self._cipher.encrypt:
+            raise ArchiveError(f"set \"encrypt_cache\": {'true' if encrypt else 'false'} in security.json first, "
+                               "so that new files are written the same way as the converted ones.")
+        return convert_files(self._store, sorted(self._index.all_paths()), self._cipher.seal if encrypt else None,
+                             progress)
 
     # -- lifetime
 
@@ -320,6 +337,8 @@ class Archive:
 
     def _recover(self) -> None:
         """Make index and files agree after a crash: drop temporaries, unindexed files, rows without a file."""
+        if self._cipher.key_lost:
+            self._forget_unreadable()
         leftovers = self._store.remove_temporaries()
         on_disk = self._store.stored_files()
         indexed = self._index.all_paths()
@@ -334,3 +353,12 @@ class Archive:
                 "archive %s repaired after an interruption: %d temporary files and %d unindexed files removed, "
                 "%d index rows without a file dropped", self.folder, leftovers, len(orphans), len(missing),
             )
+
+    def _forget_unreadable(self) -> None:
+        """The cache's key is lost: drop its encrypted files (index and disk), so they are fetched again."""
+        unreadable = self._cipher.unreadable(self._store, self._index.all_paths())
+        for relative in unreadable:
+            self._store.remove(relative)
+        self._index.delete_instances_at(unreadable)
+        self._cipher.record_key()
+        log.error("%s (%d files dropped)", self._cipher.lost_key_message, len(unreadable))
