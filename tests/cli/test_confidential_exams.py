@@ -1,4 +1,4 @@
-"""Two users with different roles: one never sees the other's confidential exam in the archive list,
+"""Two users with different roles (accounts made by the administrator root): one never sees the other's confidential exam in the archive list,
 the worklist, keyword search, the priors or the hanging dry run; break the glass is audited with its reason."""
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ def station(shared_dicom, monkeypatch):
         for number, study in enumerate(studies):
             store.upsert_order(Exam(f"ACC{number}", patient_id=study.patient_id,
                                     study_instance_uid=study.study_instance_uid))
+    monkeypatch.setenv("WORKSTATION_PASSWORD", "root-pw")
+    assert main(["user", "add", "root", "--role", "administrator"]) == 0
     for name, role in (("alice", "radiologist"), ("bob", "resident")):
-        monkeypatch.setenv("WORKSTATION_PASSWORD", f"{name}-pw")
-        assert main(["user", "add", name, "--role", role]) == 0
+        monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", f"{name}-pw")
+        assert main(["user", "add", name, "--role", role, "--user", "root"]) == 0
     monkeypatch.setenv("WORKSTATION_PASSWORD", "alice-pw")
     assert main(["exam", "restrict", "--study", older.study_instance_uid, "--user", "alice"]) == 0
     assert main(["keyword", "add", "teaching file", "--study", older.study_instance_uid, "--user", "alice"]) == 0

@@ -2,8 +2,8 @@
 
 No accounts on the station: a single-user station, nothing is asked (and the log says so). Otherwise the
 password comes from ``WORKSTATION_PASSWORD`` or a prompt, and the caller gets the user to filter with.
-Station administration (user accounts, access lists) is done by whoever may write the station's home
-folder; it is audited under that operating-system account (``os:LOGIN``).
+Station administration (user accounts, access lists) needs an administrator's login once accounts exist
+(``administration.py``); before that, the operating-system account (``os:LOGIN``) sets the station up.
 """
 
 from __future__ import annotations
@@ -72,5 +72,5 @@ def command_user(args: argparse.Namespace, permission: Permission = Permission.R
 
 
 def station_administrator() -> User:
-    """The operating-system account running an administration command, as the audit trail names it."""
+    """The operating-system account, as the audit trail names it, on a station with no accounts yet."""
     return User(f"os:{getpass.getuser()}", Role.ADMINISTRATOR, directory="os")

@@ -1,4 +1,7 @@
-"""``workstation exam restrict|unrestrict|access|break-glass|report --study UID``: confidential exams."""
+"""``workstation exam restrict|unrestrict|access|break-glass|report --study UID``: confidential exams.
+
+``unrestrict`` and ``access`` are administration: an administrator's ``--user NAME`` once accounts exist.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import json
 import time
 
+from workstation.cli.administration import add_administrator_option, sign_in_administrator
 from workstation.cli.authentication import add_user_option, command_user, station_administrator
 from workstation.security.errors import AuthenticationError
 from workstation.security.roles import Permission
@@ -22,11 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     restrict.set_defaults(func=run_restrict)
     unrestrict = actions.add_parser("unrestrict", help="lift an exam's confidentiality (administration)")
     unrestrict.add_argument("--study", required=True, metavar="UID")
+    add_administrator_option(unrestrict)
     unrestrict.set_defaults(func=run_unrestrict)
     access = actions.add_parser("access", help="edit a confidential exam's access list (administration)")
     access.add_argument("--study", required=True, metavar="UID")
     access.add_argument("--allow", nargs="*", default=[], metavar="USER")
     access.add_argument("--deny", nargs="*", default=[], metavar="USER")
+    add_administrator_option(access)
     access.set_defaults(func=run_access)
     glass = actions.add_parser("break-glass", help="open a confidential exam you are not listed for, with a reason")
     glass.add_argument("--study", required=True, metavar="UID")
@@ -40,11 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_restrict(args: argparse.Namespace) -> int:
-    if args.user:
-        signed = command_user(args, Permission.MARK_CONFIDENTIAL)
-        security, by, include_marker = signed.security, signed.user, True
-    else:
-        security, by, include_marker = StationSecurity.open(), station_administrator(), False
+    """By a user who may mark exams confidential (listed on it, unless an administrator); on a station with no
+    accounts, by the operating-system user."""
+    signed = command_user(args, Permission.MARK_CONFIDENTIAL)
+    security, by = signed.security, signed.user or station_administrator()
+    include_marker = not by.may(Permission.ADMINISTER)
     unknown = [name for name in args.allow if security.users.find(name) is None]
     if unknown:
         print(f"note: no account yet for {', '.join(unknown)} (they will see the exam once added)")
@@ -54,16 +60,17 @@ def run_restrict(args: argparse.Namespace) -> int:
 
 
 def run_unrestrict(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
-    security.policy.unrestrict(station_administrator(), args.study)
+    admin = sign_in_administrator(args, "lift the confidentiality of an exam")
+    admin.security.policy.unrestrict(admin.user, args.study)
     print(f"study {args.study} is no longer confidential")
     return 0
 
 
 def run_access(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
-    security.policy.set_access(station_administrator(), args.study, args.allow, args.deny)
-    print(f"access to {args.study}: {', '.join(security.policy.access_list(args.study)) or 'nobody'}")
+    admin = sign_in_administrator(args, "edit an exam's access list")
+    policy = admin.security.policy
+    policy.set_access(admin.user, args.study, args.allow, args.deny)
+    print(f"access to {args.study}: {', '.join(policy.access_list(args.study)) or 'nobody'}")
     return 0
 
 

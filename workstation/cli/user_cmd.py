@@ -1,22 +1,28 @@
-"""``workstation user add NAME --role ROLE [--ldap] | list | disable NAME | enable NAME | password NAME``."""
+"""``workstation user add NAME --role ROLE [--ldap] | list | disable NAME | enable NAME | password NAME``.
+
+Administration: once the station has accounts, each action needs an administrator's ``--user NAME``
+(``administration.py``); the very first account is made by the operating-system user and is an administrator.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from workstation.cli.authentication import read_password, station_administrator
+from workstation.cli.administration import (
+    NEW_PASSWORD_VARIABLE, Administrator, add_administrator_option, read_new_password, sign_in_administrator,
+)
 from workstation.security.audit.messages import SECURITY_ROLES_CHANGED
 from workstation.security.errors import SecurityError
 from workstation.security.roles import PERMISSIONS, Role
-from workstation.security.station import StationSecurity
 from workstation.security.users import LDAP, LOCAL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("user", help="user accounts of this station (administration)")
     actions = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add an account (password from WORKSTATION_PASSWORD or a prompt)")
+    add = actions.add_parser("add", help=f"add an account (its password from {NEW_PASSWORD_VARIABLE} or a prompt; "
+                                         "the first account: an administrator, password also from WORKSTATION_PASSWORD)")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.add_argument("--ldap", action="store_true", help="the password is checked by the LDAP directory")
@@ -28,27 +34,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub = actions.add_parser(action, help=f"{action} an account (kept for the audit trail)")
         sub.add_argument("name")
         sub.set_defaults(func=run_disable, disabled=disabled)
-    password = actions.add_parser("password", help="set a local account's password")
+    password = actions.add_parser("password", help=f"set a local account's password (from {NEW_PASSWORD_VARIABLE} "
+                                                    "or a prompt)")
     password.add_argument("name")
     password.set_defaults(func=run_password)
+    for action in actions.choices.values():
+        add_administrator_option(action)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
-    first = security.single_user
+    admin = sign_in_administrator(args, "add accounts")
+    if admin.bootstrap and args.role != Role.ADMINISTRATOR.value:
+        raise SecurityError(f"The first account administers the others, so it must be an administrator: "
+                            f"workstation user add NAME --role {Role.ADMINISTRATOR.value}; then add {args.name} "
+                            f"with --user NAME.")
     directory = LDAP if args.ldap else LOCAL
-    password = None if args.ldap else read_password(f"Password for {args.name}: ")
-    user = security.users.add(args.name, Role(args.role), password, directory)
-    _audit(security, f"user {user.name} added as {user.role.value} ({directory})")
+    password = None if args.ldap else read_new_password(args.name, admin.bootstrap)
+    user = admin.security.users.add(args.name, Role(args.role), password, directory)
+    _audit(admin, f"user {user.name} added as {user.role.value} ({directory})")
     print(f"added {user.name} ({user.role.value}, {directory})")
-    if first:
-        print("This station now has user accounts: the window asks for a login, and commands that read patient "
-              "data need --user NAME.")
+    if admin.bootstrap:
+        print("This station now has user accounts: the window asks for a login, commands that read patient data "
+              "need --user NAME, and administration needs an administrator's --user NAME.")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
+    security = sign_in_administrator(args, "list accounts").security
     users = security.users.users()
     if args.json:
         print(json.dumps([{"name": u.name, "role": u.role.value, "directory": u.directory, "disabled": u.disabled}
@@ -65,24 +77,27 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
-    security.users.set_disabled(args.name, args.disabled)
-    _audit(security, f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
-    print(f"{args.name} {'disabled' if args.disabled else 'enabled'}")
+    action = "disable" if args.disabled else "enable"
+    admin = sign_in_administrator(args, f"{action} accounts")
+    if args.disabled and args.name == admin.user.name:
+        raise SecurityError("You cannot disable your own account: ask another administrator.")
+    admin.security.users.set_disabled(args.name, args.disabled)
+    _audit(admin, f"user {args.name} {action}d")
+    print(f"{args.name} {action}d")
     return 0
 
 
 def run_password(args: argparse.Namespace) -> int:
-    security = StationSecurity.open()
-    user = security.users.find(args.name)
+    admin = sign_in_administrator(args, "set passwords")
+    user = admin.security.users.find(args.name)
     if user is None or user.directory != LOCAL:
         raise SecurityError(f"No local account {args.name!r} (directory accounts change their password there).")
-    security.users.set_password(args.name, read_password(f"New password for {args.name}: "))
-    _audit(security, f"password of {args.name} changed")
+    admin.security.users.set_password(args.name, read_new_password(args.name, bootstrap=False))
+    _audit(admin, f"password of {args.name} changed")
     print(f"password of {args.name} changed")
     return 0
 
 
-def _audit(security: StationSecurity, detail: str) -> None:
-    security.trail.record(security.trail.messages.security_alert(
-        station_administrator().name, SECURITY_ROLES_CHANGED, detail))
+def _audit(admin: Administrator, detail: str) -> None:
+    trail = admin.security.trail
+    trail.record(trail.messages.security_alert(admin.user.name, SECURITY_ROLES_CHANGED, detail))

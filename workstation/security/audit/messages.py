@@ -45,6 +45,7 @@ LOGOUT = Code("110123", "Logout")
 EMERGENCY_OVERRIDE_STARTED = Code("110127", "Emergency Override Started")
 SECURITY_CONFIGURATION = Code("110129", "Security Configuration")
 SOFTWARE_CONFIGURATION = Code("110131", "Software Configuration")
+USE_OF_RESTRICTED_FUNCTION = Code("110132", "Use of Restricted Function")
 OBJECT_SECURITY_ATTRIBUTES_CHANGED = Code("110135", "Object Security Attributes Changed")
 SECURITY_ROLES_CHANGED = Code("110136", "Security Roles Changed")
 
@@ -241,9 +242,10 @@ class AuditMessages:
         return self._event("query", root, user, detail=what, at=at)
 
     def security_alert(self, user: str, alert: Code, detail: str, study_uids: tuple[str, ...] = (),
-                       patients: tuple[PatientRef, ...] = ()) -> AuditEvent:
+                       patients: tuple[PatientRef, ...] = (), failed: bool = False) -> AuditEvent:
+        """``failed``: what was tried did not happen (a refused administration command, for one)."""
         at = self._now()
-        root = _message(SECURITY_ALERT, "E", Outcome.SUCCESS, alert, at, detail)
+        root = _message(SECURITY_ALERT, "E", Outcome.MINOR_FAILURE if failed else Outcome.SUCCESS, alert, at, detail)
         _participant(root, user, True)
         _patients(root, patients)
         _studies(root, study_uids, detail)
