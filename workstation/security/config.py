@@ -1,7 +1,7 @@
 """This station's security settings (``<WORKSTATION_HOME>/security.json``), all optional.
 
 ``{"idle_lock_minutes": 10,
-   "ldap": {"url": "ldap://dc.example.org", "user_dn": "uid={user},ou=people,dc=example,dc=org"},
+   "ldap": {"url": "ldaps://dc.example.org", "search_base": "dc=example,dc=org", "bind_dn": "...", ...},
    "confidential": {"attributes": {"ConfidentialityCode": ["V", "R"]}, "keywords": ["VIP"], "hl7_vip": ["Y", "V"]},
    "syslog": {"host": "collector", "port": 6514, "ca_file": "/etc/ssl/ca.pem"},
    "audit_source_id": "READING-1", "require_encrypted_cache": false}``
@@ -13,8 +13,13 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
+
+from ldap3.core.exceptions import LDAPInvalidDnError
+from ldap3.utils.dn import parse_dn
 
 from workstation.security.errors import SecurityError
+from workstation.security.roles import Role
 from workstation.settings.home import workstation_home
 
 log = logging.getLogger(__name__)
@@ -23,9 +28,83 @@ FILE_NAME = "security.json"
 
 @dataclass(frozen=True)
 class LdapSettings:
+    """How a directory (LDAP / Active Directory) account is checked; the README's LDAP section explains each key.
+
+    Either ``user_dn`` (a DN template with ``{user}``: bind as that DN) or ``search_base`` (a service account,
+    ``bind_dn``, searches the account with ``search_filter``, then the user's DN is bound with the password).
+    With ``group_roles`` or ``default_role`` the directory decides the workstation role at each login.
+    """
+
     url: str
-    user_dn: str  # a template with {user}
-    timeout_s: float = 5.0
+    user_dn: str = ""
+    timeout_s: int = 5  # whole seconds: for the connection, and for each answer
+    search_base: str = ""
+    search_filter: str = "(&(objectClass=person)(uid={user}))"
+    bind_dn: str = ""
+    bind_password: str = field(default="", repr=False)
+    bind_password_file: str = ""
+    start_tls: bool = False
+    ca_file: str = ""
+    group_roles: dict[str, Role] = field(default_factory=dict)  # group DN -> role; the first listed group wins
+    group_search_base: str = ""
+    group_filter: str = "(|(member={dn})(uniqueMember={dn}))"
+    default_role: Role | None = None
+
+    @property
+    def provisions_users(self) -> bool:
+        """True when directory accounts need no local record beforehand: the directory gives the role."""
+        return bool(self.group_roles) or self.default_role is not None
+
+    def role_for(self, groups: Iterable[str]) -> Role | None:
+        """The role of the first configured group among ``groups`` (DNs), else ``default_role``."""
+        member_of = {_dn_key(group) for group in groups}
+        for group, role in self.group_roles.items():
+            if _dn_key(group) in member_of:
+                return role
+        return self.default_role
+
+
+def _dn_key(dn: str) -> tuple[tuple[str, str], ...]:
+    """A DN compared as LDAP does: attribute names and (for the usual string attributes) values ignore case."""
+    return tuple((name.lower(), value.strip().lower()) for name, value, _ in parse_dn(dn, strip=True))
+
+
+def _ldap_settings(data: dict) -> LdapSettings:
+    """The ``ldap`` object of security.json, checked so that a typo fails at start, not at the first login."""
+    data = dict(data)
+    group_roles = {str(group): Role.parse(role) for group, role in data.pop("group_roles", {}).items()}
+    default_role = data.pop("default_role", None)
+    default_role = Role.parse(default_role) if default_role else None
+    timeout_s = data.pop("timeout_s", 5)
+    if not isinstance(timeout_s, (int, float)) or timeout_s != int(timeout_s) or timeout_s < 1:
+        raise ValueError(f"ldap.timeout_s must be a whole number of seconds, 1 or more (not {timeout_s!r})")
+    settings = LdapSettings(**data, timeout_s=int(timeout_s), group_roles=group_roles, default_role=default_role)
+    scheme = settings.url.split("://", 1)[0].lower()
+    if scheme not in ("ldap", "ldaps"):
+        raise ValueError(f"ldap.url {settings.url!r} must start with ldap:// or ldaps://")
+    if bool(settings.user_dn) == bool(settings.search_base):
+        raise ValueError("ldap needs exactly one of user_dn (a DN template) or search_base (search, then bind)")
+    if settings.user_dn and "{user}" not in settings.user_dn:
+        raise ValueError("ldap.user_dn must contain {user}")
+    if settings.search_base and "{user}" not in settings.search_filter:
+        raise ValueError("ldap.search_filter must contain {user}")
+    if settings.group_roles and not (settings.group_search_base or settings.search_base):
+        raise ValueError("ldap.group_roles needs group_search_base (where the groups are)")
+    if settings.group_roles and "{dn}" not in settings.group_filter:
+        raise ValueError("ldap.group_filter must contain {dn}")
+    if settings.bind_password and settings.bind_password_file:
+        raise ValueError("ldap has both bind_password and bind_password_file; keep one (the file)")
+    if settings.start_tls and scheme == "ldaps":
+        raise ValueError("ldap.start_tls is for ldap:// URLs; ldaps:// is encrypted already")
+    try:
+        for group in settings.group_roles:
+            _dn_key(group)
+    except LDAPInvalidDnError as error:
+        raise ValueError(f"ldap.group_roles has a key that is not a DN ({error})") from error
+    if scheme == "ldap" and not settings.start_tls:
+        log.warning("LDAP logins to %s are not encrypted (no ldaps:// nor start_tls): passwords cross the network "
+                    "in clear", settings.url)
+    return settings
 
 
 @dataclass(frozen=True)
@@ -69,7 +148,7 @@ def load_security_settings(path: Path | None = None) -> SecuritySettings:
         confidential = data.get("confidential", {})
         return SecuritySettings(
             idle_lock_minutes=float(data.get("idle_lock_minutes", 10.0)),
-            ldap=LdapSettings(**data["ldap"]) if data.get("ldap") else None,
+            ldap=_ldap_settings(data["ldap"]) if data.get("ldap") else None,
             syslog=SyslogSettings(**data["syslog"]) if data.get("syslog") else None,
             confidential=ConfidentialityRules(
                 attributes={k: tuple(v) for k, v in confidential.get("attributes", {}).items()},
@@ -78,6 +157,6 @@ def load_security_settings(path: Path | None = None) -> SecuritySettings:
             audit_source_id=str(data.get("audit_source_id", "WORKSTATION")),
             require_encrypted_cache=bool(data.get("require_encrypted_cache", False)),
         )
-    except (OSError, ValueError, TypeError, KeyError) as error:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, SecurityError) as error:
         log.error("cannot read %s: %s", path, error)
         raise SecurityError(f"The security settings {path} cannot be read ({error}); fix or remove the file.") from error

@@ -32,5 +32,7 @@ class StationSecurity:
 
     @property
     def single_user(self) -> bool:
-        """No accounts: nothing asks for a login and everything is visible (as before users existed)."""
-        return not self.users.any_users()
+        """No accounts and no directory that gives roles: nothing asks for a login and everything is visible
+        (as before users existed)."""
+        ldap = self.settings.ldap
+        return not self.users.any_users() and not (ldap is not None and ldap.provisions_users)

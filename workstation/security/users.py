@@ -61,6 +61,11 @@ class UserDirectory:
             raise SecurityError(f"No user {name!r}; `workstation user list` shows them.")
         self._db.commit()
 
+    def set_role(self, name: str, role: Role) -> None:
+        if self._db.execute("UPDATE users SET role=? WHERE name=?", (role.value, name)).rowcount == 0:
+            raise SecurityError(f"No user {name!r}; `workstation user list` shows them.")
+        self._db.commit()
+
     def set_password(self, name: str, password: str) -> None:
         if self._db.execute("UPDATE users SET password_hash=? WHERE name=? AND directory=?",
                             (hash_password(password), name, LOCAL)).rowcount == 0:
