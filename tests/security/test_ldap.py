@@ -76,12 +76,18 @@ def test_a_directory_account_logs_in_with_its_ldap_password(security, tmp_path):
         for wrong in ("nope", ""):  # an empty password must not pass as an anonymous bind
             with pytest.raises(AuthenticationError, match=WRONG):
                 authenticate(security.users, settings, security.trail, "dana", wrong)
+        start = len(server.log())
+        with pytest.raises(AuthenticationError, match="would not start TLS .* no password was sent"):
+            authenticate(security.users, SecuritySettings(ldap=LdapSettings(server.url, USER_DN, start_tls=True)),
+                         security.trail, "dana", "directory-pw")
+        time.sleep(0.2)  # slapd writes its log from its own threads
+        assert " BIND " not in log_since(server, start)  # no plaintext fallback
         url = server.url
     with pytest.raises(AuthenticationError, match="cannot be reached"):
         authenticate(security.users, SecuritySettings(ldap=LdapSettings(url, USER_DN, timeout_s=1)),
                      security.trail, "dana", "directory-pw")
     records = list(security.trail.log.records())
-    assert [r["event"] for r in records] == ["login", "login failed", "login failed", "login failed"]
+    assert [r["event"] for r in records] == ["login", "login failed", "login failed", "login failed", "login failed"]
 
 
 def test_search_then_bind_finds_accounts_in_any_unit_with_the_service_account(security, directory):
@@ -156,6 +162,8 @@ def test_roles_come_from_directory_groups_and_follow_them(security, directory, w
     erik = authenticate(security.users, settings, security.trail, "erik", "erik-pw")
     assert (erik.role, erik.directory) == (Role.RADIOLOGIST, LDAP)
     assert security.users.find("erik").role == Role.RADIOLOGIST
+    assert authenticate(security.users, settings, security.trail, "ERIK", "erik-pw").name == "erik"  # one record
+    assert [user.name for user in security.users.users()] == ["erik"]
     assert authenticate(security.users, settings, security.trail, "fiona", "fiona-pw").role == Role.RESIDENT
     # IT moves erik out of the radiologists: his next login has the resident role, and so has his record
     directory.remove_member(groups["radiologists"], directory.people["erik"])
@@ -185,6 +193,16 @@ def test_a_station_whose_directory_gives_roles_asks_for_a_login_before_any_local
     assert security.settings.ldap.group_roles == {"cn=radiologists,ou=groups,dc=example,dc=org": Role.RADIOLOGIST}
     security_settings_path().write_text(json.dumps({"ldap": {"url": "ldap://dc", "user_dn": "uid={user},dc=x"}}))
     assert StationSecurity.open().single_user  # no roles from the directory: accounts are made by hand
+
+
+def test_the_readmes_active_directory_example_loads_as_written(workstation_home):
+    readme = (Path(__file__).parents[2] / "workstation" / "security" / "README.md").read_text(encoding="utf-8")
+    example = readme.split("Active Directory example", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    security_settings_path().write_text(example)
+    ldap = load_security_settings().ldap
+    assert ldap.url.startswith("ldaps://") and ldap.search_base and ldap.bind_password_file and ldap.ca_file
+    assert ldap.role_for(["cn=pacs-residents,ou=groups,dc=hospital,dc=local"]) == Role.RESIDENT
+    assert ldap.role_for(["CN=Domain Users,CN=Users,DC=hospital,DC=local"]) is None and ldap.provisions_users
 
 
 @pytest.mark.parametrize("ldap, problem", [
@@ -238,7 +256,7 @@ def test_an_unverified_certificate_refuses_the_login_without_falling_back_to_pla
         with pytest.raises(AuthenticationError, match="could not be verified .* no password was sent"):
             authenticate(security.users, SecuritySettings(ldap=ldap), security.trail, "dana", "dana-pw")
         time.sleep(0.2)  # slapd writes its log from its own threads
-        assert "BIND" not in log_since(directory, start)
+        assert " BIND " not in log_since(directory, start)
     assert security.users.find("dana") is None
     assert [r.get("detail") for r in security.trail.log.records()] == ["directory unavailable"] * 2
 

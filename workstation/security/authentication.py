@@ -3,7 +3,8 @@
 A local account is always checked locally. A directory account either has a local record made by an
 administrator (``user add NAME --ldap --role ROLE``, role kept here), or, when the LDAP settings give roles
 (``group_roles`` / ``default_role``), gets its record on first login and its role from the directory at
-every login; a directory user in no mapped group, with no default role, is refused.
+every login (its local name is the login in lower case); a directory user in no mapped group, with no
+default role, is refused.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def authenticate(directory: UserDirectory, settings: SecuritySettings, trail: Au
     """The user, or AuthenticationError with one message for unknown names and wrong passwords alike."""
     user = directory.find(name)
     ldap = settings.ldap
+    if user is None and ldap is not None and ldap.provisions_users:
+        name = name.lower()  # directory logins ignore case (uid, sAMAccountName): one local record per person
+        user = directory.find(name)
     if user is not None and user.disabled:
         _refuse(trail, name, "account disabled", f"The account {name} is disabled; ask an administrator.")
     if user is not None and user.directory != LDAP:
