@@ -60,7 +60,7 @@ class SlapdServer:
         self.ldaps_url = f"ldaps://127.0.0.1:{self.ldaps_port}" if tls else None
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "SlapdServer":
+    def __enter__(self) -> SlapdServer:
         (self.folder / "data").mkdir(parents=True)
         config = self.folder / "slapd.conf"
         tls = TLS_CONFIG.format(certificate=self.tls[0], key=self.tls[1]) if self.tls else ""

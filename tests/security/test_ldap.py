@@ -16,9 +16,20 @@ from pathlib import Path
 import pytest
 
 from tests.net.conftest import make_certificate_authority, make_server_certificate
-from tests.security.slapd_server import SERVICE_DN, SERVICE_PASSWORD, SUFFIX, USER_DN, SlapdServer
+from tests.security.slapd_server import (
+    SERVICE_DN,
+    SERVICE_PASSWORD,
+    SUFFIX,
+    USER_DN,
+    SlapdServer,
+)
 from workstation.security.authentication import authenticate
-from workstation.security.config import LdapSettings, SecuritySettings, load_security_settings, security_settings_path
+from workstation.security.config import (
+    LdapSettings,
+    SecuritySettings,
+    load_security_settings,
+    security_settings_path,
+)
 from workstation.security.errors import AuthenticationError, SecurityError
 from workstation.security.ldap_bind import directory_login
 from workstation.security.roles import Role
@@ -203,6 +214,7 @@ def test_the_readmes_active_directory_example_loads_as_written(workstation_home)
     assert ldap.url.startswith("ldaps://") and ldap.search_base and ldap.bind_password_file and ldap.ca_file
     assert ldap.role_for(["cn=pacs-residents,ou=groups,dc=hospital,dc=local"]) == Role.RESIDENT
     assert ldap.role_for(["CN=Domain Users,CN=Users,DC=hospital,DC=local"]) is None and ldap.provisions_users
+    assert ldap.role_for(["not a dn", "CN=PACS-Radiologists, OU=Groups,DC=hospital,DC=local"]) == Role.RADIOLOGIST
 
 
 @pytest.mark.parametrize("ldap, problem", [

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
@@ -57,7 +57,12 @@ class LdapSettings:
 
     def role_for(self, groups: Iterable[str]) -> Role | None:
         """The role of the first configured group among ``groups`` (DNs), else ``default_role``."""
-        member_of = {_dn_key(group) for group in groups}
+        member_of = set()
+        for group in groups:
+            try:
+                member_of.add(_dn_key(group))
+            except LDAPInvalidDnError:
+                log.warning("directory group %r is not a DN that can be compared; ignored for the role", group)
         for group, role in self.group_roles.items():
             if _dn_key(group) in member_of:
                 return role

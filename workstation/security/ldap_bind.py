@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ldap3 import NONE, SIMPLE, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import (LDAPCertificateError, LDAPException, LDAPResponseTimeoutError,
-                                   LDAPStartTLSError)
+from ldap3.core.exceptions import (
+    LDAPCertificateError,
+    LDAPException,
+    LDAPResponseTimeoutError,
+    LDAPStartTLSError,
+)
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
 
