@@ -40,6 +40,11 @@ COMMAND_MODULES = {
     "profile": "workstation.cli.profile_cmd",
 }
 
+# Commands that read or write the local cache: refused, like the window, when security.json says
+# require_encrypted_cache and the cache is not encrypted at rest.
+CACHE_COMMANDS = frozenset({"import", "archive", "demo-data", "query", "retrieve", "pacs", "worklist", "hang",
+                            "dictation", "keyword", "export"})
+
 log = logging.getLogger(__name__)
 
 
@@ -76,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command is None:
         args = parser.parse_args([*argv, "open"])
     try:
+        if args.command in CACHE_COMMANDS:
+            from workstation.security.encryption_at_rest import require_encrypted_cache
+
+            require_encrypted_cache()
         return args.func(args)
     except WorkstationError as error:
         log.error("%s", error)

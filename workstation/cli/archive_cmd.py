@@ -1,4 +1,4 @@
-"""``workstation import PATH...`` and ``workstation archive list|export``: the local archive from a shell."""
+"""``workstation import PATH...`` and ``workstation archive list|export|encrypt|decrypt``: the local archive from a shell."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exporter.add_argument("destination", type=Path, metavar="DIR")
     add_user_option(exporter)
     exporter.set_defaults(func=run_export)
+    for action, what in (("encrypt", "encrypt the files stored before encrypt_cache was set in security.json"),
+                         ("decrypt", "decrypt the cache's files after encrypt_cache was turned off")):
+        converter = actions.add_parser(action, help=what)
+        add_user_option(converter)
+        converter.set_defaults(func=run_convert, encrypt=action == "encrypt")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -56,6 +61,8 @@ def run_list(args: argparse.Namespace) -> int:
     signed = command_user(args)
     with Archive.open_default() as archive:
         tree = archive_tree(archive, lambda studies: signed.security.policy.visible_studies(signed.user, studies))
+        if archive.lost_key_message:
+            print(f"warning: {archive.lost_key_message}", file=sys.stderr)
     signed.security.trail.record(signed.security.trail.messages.query(signed.name, "archive list"))
     if args.json:
         print(json.dumps({"patients": tree}, indent=2))
@@ -110,4 +117,13 @@ def run_export(args: argparse.Namespace) -> int:
     signed.security.trail.record(signed.security.trail.messages.data_export(
         signed.name, (PatientRef(study.patient_id, study.patient_name),), (args.study,), f"folder:{args.destination}"))
     print(f"exported {count} files to {args.destination}")
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """Encrypt or decrypt every stored file in place (crash-safe per file); an administrator's task."""
+    command_user(args, Permission.ADMINISTER)
+    with Archive.open_default() as archive:
+        changed = archive.convert_files(args.encrypt)
+    print(f"{'encrypted' if args.encrypt else 'decrypted'} {changed} files of the local cache")
     return 0

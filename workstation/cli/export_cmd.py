@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
 
 from workstation.archive import Archive
 from workstation.cli.authentication import add_user_option, command_user
+from workstation.core.stored_file import dcmread_stored
 from workstation.security.audit.messages import PatientRef
 from workstation.security.deidentify import DeidentificationKey, export_deidentified
 from workstation.security.errors import SecurityError
@@ -80,6 +80,6 @@ def _tagged_paths(archive: Archive, tags: list[KeywordTag]) -> list[Path]:
 
 def _sop_instance_uid(path: Path) -> str:
     try:
-        return str(dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"]).SOPInstanceUID)
+        return str(dcmread_stored(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"]).SOPInstanceUID)
     except (OSError, InvalidDicomError, AttributeError):
         return ""

@@ -143,7 +143,7 @@ class EncryptedReader(io.RawIOBase):
         return self._cached
 
 
-def _aead(key: bytes):  # noqa: ANN202 - cryptography is imported only when a file is encrypted or decrypted
+def _aead(key: bytes):
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if len(key) != KEY_BYTES:

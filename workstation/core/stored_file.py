@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from workstation.core.chunked_cipher import MAGIC, EncryptedReader, StoredFileError
 from workstation.core.station_key import station_key
 
-__all__ = ["StoredFileError", "open_stored", "read_stored", "stored_size"]
+if TYPE_CHECKING:
+    from pydicom.dataset import FileDataset
+
+__all__ = ["StoredFileError", "dcmread_stored", "open_stored", "read_stored", "stored_size"]
 
 
 def open_stored(path: str | Path) -> BinaryIO:
@@ -40,6 +43,14 @@ def read_stored(path: str | Path) -> bytes:
     """All DICOM bytes of ``path`` (decrypted when it is encrypted)."""
     with open_stored(path) as stream:
         return stream.read()
+
+
+def dcmread_stored(path: str | Path, **options: object) -> FileDataset:
+    """``pydicom.dcmread(path, **options)`` on the file's DICOM bytes; pydicom's errors, StoredFileError."""
+    import pydicom
+
+    with open_stored(path) as stream:
+        return pydicom.dcmread(stream, **options)
 
 
 def stored_size(stream: BinaryIO) -> int:

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import pydicom
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from workstation.core.errors import DicomReadError
+from workstation.core.stored_file import StoredFileError, dcmread_stored
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +25,16 @@ def read_dataset(path: str | Path, *, header_only: bool = False) -> FileDataset:
     """
     try:
         try:
-            dataset = pydicom.dcmread(path, stop_before_pixels=header_only)
+            dataset = dcmread_stored(path, stop_before_pixels=header_only)
         except InvalidDicomError:
-            dataset = pydicom.dcmread(path, stop_before_pixels=header_only, force=True)
+            dataset = dcmread_stored(path, stop_before_pixels=header_only, force=True)
             if "SOPClassUID" not in dataset and "PixelData" not in dataset:
                 raise DicomReadError(path, "not a DICOM file (no DICOM header found)") from None
     except DicomReadError as error:
         log.warning("Cannot read %s: %s", path, error.problem)
         raise
+    except StoredFileError as error:  # an encrypted cache file: key missing or another one, file altered
+        raise _logged(DicomReadError(path, str(error).removeprefix(f"{path}: "))) from None
     except FileNotFoundError:
         raise _logged(DicomReadError(path, "file not found")) from None
     except PermissionError:

@@ -27,6 +27,7 @@ except ImportError:  # Windows: the in-process lock still holds
 
 from workstation.core.atomic_file import write_atomically
 from workstation.core.errors import WorkstationError
+from workstation.core.stored_file import read_stored
 from workstation.dicom.reading import read_dataset
 from workstation.net.store import OutgoingInstance, instance_on_pacs, send
 from workstation.settings.home import workstation_home
@@ -80,7 +81,7 @@ class Outbox:
 
     def enqueue(self, node_name: str, source: Path | bytes) -> OutboxItem:
         """Queue one Part 10 file (a path or its bytes) for ``node_name``; the outbox keeps its own copy."""
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        data = source if isinstance(source, bytes) else read_stored(source)
         item_id = uuid.uuid4().hex
         object_path = self.folder / f"{item_id}.dcm"
         write_atomically(object_path, data)

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 from pynetdicom import build_context
 
+from workstation.core.stored_file import read_stored
 from workstation.net.association import association
 from workstation.net.dicomweb import DICOM_JSON, qido, request, session_for
 from workstation.net.errors import PacsError
@@ -60,7 +61,7 @@ def stow_rs(node: PacsNode, instances: list[OutgoingInstance], confirmed: Confir
     boundary = uuid.uuid4().hex
     parts = []
     for item in instances:
-        parts += [f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode("ascii"), item.path.read_bytes(), b"\r\n"]
+        parts += [f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode("ascii"), read_stored(item.path), b"\r\n"]
     parts.append(f"--{boundary}--\r\n".encode("ascii"))
     headers = {"Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}', "Accept": DICOM_JSON}
     with session_for(node) as session:

@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
-from pydicom import Dataset, dcmread
+from pydicom import Dataset
 from pydicom.errors import InvalidDicomError
 
+from workstation.core.stored_file import dcmread_stored
 from workstation.security.audit.messages import (
     EMERGENCY_OVERRIDE_STARTED, OBJECT_SECURITY_ATTRIBUTES_CHANGED, PatientRef,
 )
@@ -113,7 +114,7 @@ class AccessPolicy:
             for series in archive.series(uid):
                 paths = archive.instance_paths(series.series_instance_uid)[:1]
                 try:
-                    header = dcmread(paths[0], stop_before_pixels=True) if paths else None
+                    header = dcmread_stored(paths[0], stop_before_pixels=True) if paths else None
                 except (OSError, InvalidDicomError) as error:
                     log.warning("confidentiality rules: cannot read a header of study %s: %s", uid, error)
                     continue

@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
-from pydicom import Dataset, dcmread
+from pydicom import Dataset
 from pydicom.dataelem import DataElement
 from pydicom.errors import InvalidDicomError
 from pydicom.fileset import FileSet
 from pydicom.sequence import Sequence
 
 from workstation.core.atomic_file import write_atomically
+from workstation.core.stored_file import dcmread_stored
 from workstation.security.errors import SecurityError
 from workstation.settings.home import workstation_home
 
@@ -188,7 +189,7 @@ def export_deidentified(paths: list[Path], destination: Path, key: Deidentificat
     cleaned: list[Dataset] = []
     for path in paths:
         try:
-            dataset = dcmread(path)
+            dataset = dcmread_stored(path)
         except (OSError, InvalidDicomError) as error:
             report.skipped.append((path, f"not readable as DICOM ({error})"))
             continue

@@ -8,11 +8,11 @@ found from the file size and confirmed by its tag and length; anything else fall
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from workstation.core.stored_file import open_stored, stored_size
 from workstation.dicom.model import Instance
 
 NATIVE_LITTLE_ENDIAN = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})
@@ -37,11 +37,10 @@ def pixel_data_offset(instance: Instance, dtype: np.dtype) -> int | None:
     padded = length + (length % 2)
     explicit_vr = instance.transfer_syntax_uid == "1.2.840.10008.1.2.1"
     header_length = 12 if explicit_vr else 8
-    size = os.path.getsize(instance.path)
-    start = size - padded
-    if start < header_length:
-        return None
-    with open(instance.path, "rb") as stream:
+    with open_stored(instance.path) as stream:  # an encrypted cache file: sizes and offsets of its plaintext
+        start = stored_size(stream) - padded
+        if start < header_length:
+            return None
         stream.seek(start - header_length)
         header = stream.read(header_length)
     if header[:4] != _PIXEL_DATA_TAG:
@@ -56,7 +55,7 @@ def pixel_data_offset(instance: Instance, dtype: np.dtype) -> int | None:
 
 def read_frames_into(path: Path, offset: int, frame_indices: list[int], targets: list[np.ndarray]) -> None:
     """Read frames (by index) into same-sized contiguous arrays, one read per frame, no intermediate copy."""
-    with open(path, "rb", buffering=0) as stream:
+    with open_stored(path) as stream:
         for frame_index, target in zip(frame_indices, targets):
             buffer = memoryview(target).cast("B")
             stream.seek(offset + frame_index * buffer.nbytes)

@@ -10,7 +10,6 @@ import getpass
 import logging
 from pathlib import Path
 
-from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainW
 
 from workstation.core.errors import ArchiveError, WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
+from workstation.core.stored_file import dcmread_stored
 from workstation.security.encryption_at_rest import cache_encryption
 from workstation.security.errors import AuthenticationError, SecurityError
 from workstation.security.audit.messages import PatientRef
@@ -271,7 +271,7 @@ class SecurityController(QObject):
             return "", ""
         source = stack.sources[min(viewport.slice_index, len(stack.sources) - 1)]
         try:
-            header = dcmread(source.path, stop_before_pixels=True,
+            header = dcmread_stored(source.path, stop_before_pixels=True,
                              specific_tags=["SeriesInstanceUID", "SOPInstanceUID"])
         except (OSError, InvalidDicomError) as error:
             log.warning("keyword: cannot read the shown image's header: %s", error)
