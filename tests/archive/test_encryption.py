@@ -73,7 +73,7 @@ def test_real_ct_stored_encrypted_builds_the_same_volume(shared_dicom, tmp_path)
     np.testing.assert_array_equal(volume.affine, expected.affine)
     assert volume.warnings == expected.warnings
 
-    original = pydicom.dcmread(sorted(source.glob("*.dcm"))[0], stop_before_pixels=True)
+    original = pydicom.dcmread(min(source.glob("*.dcm")), stop_before_pixels=True)
     secrets = [str(original.PatientName).encode(), str(original.PatientID).encode(),
                original.StudyInstanceUID.encode(), original.SeriesInstanceUID.encode()]
     for path in paths[:20]:

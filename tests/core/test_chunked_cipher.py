@@ -8,14 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from workstation.core.chunked_cipher import HEADER, NONCE_BYTES, TAG_BYTES, EncryptedReader, StoredFileError, encrypt
+from workstation.core.chunked_cipher import (
+    HEADER,
+    NONCE_BYTES,
+    TAG_BYTES,
+    EncryptedReader,
+    StoredFileError,
+    encrypt,
+)
 
 KEY = bytes(range(32))
 CHUNK = 1000
 
 
 def _reader(path: Path, key: bytes = KEY) -> io.BufferedReader:
-    return io.BufferedReader(EncryptedReader(open(path, "rb", buffering=0), str(path), key))  # noqa: SIM115
+    return io.BufferedReader(EncryptedReader(open(path, "rb", buffering=0), str(path), key))
 
 
 def _write(tmp_path: Path, data: bytes, name: str = "file.enc", key: bytes = KEY) -> Path:
@@ -60,7 +67,7 @@ def test_a_flipped_bit_fails_that_chunk_only(tmp_path):
     damaged = bytearray(path.read_bytes())
     damaged[_chunk_span(1).start + NONCE_BYTES + 17] ^= 0x01
     path.write_bytes(damaged)
-    with EncryptedReader(open(path, "rb", buffering=0), str(path), KEY) as stream:  # noqa: SIM115 - unbuffered
+    with EncryptedReader(open(path, "rb", buffering=0), str(path), KEY) as stream:
         assert stream.read(CHUNK) == data[:CHUNK]  # chunk 0 is intact
         with pytest.raises(StoredFileError, match="damaged or was altered \\(chunk 2 of 3"):
             stream.read(CHUNK)
@@ -83,7 +90,7 @@ def test_a_chunk_from_another_file_is_detected(tmp_path):
     blob = bytearray(first.read_bytes())
     blob[_chunk_span(1)] = second.read_bytes()[_chunk_span(1)]
     first.write_bytes(blob)
-    with EncryptedReader(open(first, "rb", buffering=0), str(first), KEY) as stream:  # noqa: SIM115
+    with EncryptedReader(open(first, "rb", buffering=0), str(first), KEY) as stream:
         stream.read(CHUNK)
         with pytest.raises(StoredFileError, match="altered"):
             stream.read(CHUNK)
