@@ -148,3 +148,45 @@ def test_the_window_forwards_in_the_background_without_waiting_for_the_collector
             trail.record(event)
         assert time.monotonic() - started < 0.5  # recording does not wait on the TLS connection
         assert len(listener.wait_for(3)) == 3
+
+
+def test_the_outbox_sending_a_signed_report_to_a_real_pacs_is_audited(tmp_path):
+    """A signed report's PDF, SR and key-object note go through the outbox to Orthanc: the try while the PACS is
+    down leaves a failure record, the send after it comes back a DICOM Instances Transferred record, both valid."""
+    from tests.reporting.report_factory import EXAM, key_image, make_report
+    from workstation.net.orthanc_server import OrthancServer, free_port
+    from workstation.net.outbox import Outbox
+    from workstation.reporting.outputs import ReportOutputs
+    from workstation.reporting.report import SignatureKind
+    from workstation.reporting.signing import sign
+    from workstation.security.audit.transfers import outbox_auditor
+    from workstation.settings.pacs_nodes import LocalNode
+
+    trail = AuditTrail(SecuritySettings(audit_source_id="READING-1"), tmp_path / "audit.log")
+    server = OrthancServer(folder=tmp_path / "orthanc", dicom_port=free_port(), http_port=free_port())
+    node = server.node(method="get", connect_timeout=2)
+    local = LocalNode(aet="READING1", storage_port=free_port())
+    outbox = Outbox(tmp_path / "outbox", on_transfer=outbox_auditor(trail))
+    delivery = ReportOutputs(pacs_outbox=outbox, pacs_node="pacs").deliver(
+        sign(make_report().with_key_image(key_image(1)), "Senior^Sam", SignatureKind.FINAL))
+
+    assert outbox.send_pending(lambda name: node, local).failed == 3
+    server.start()
+    try:
+        assert outbox.send_pending(lambda name: node, local).sent == 3
+    finally:
+        server.stop()
+
+    failed, transferred = trail.log.records()
+    for record in (failed, transferred):
+        assert audit_schema_problems(record["xml"]) == []
+        assert record["user"] == "READING1" and record["patient_ids"] == [EXAM.patient_id]
+        assert record["study_uids"] == [EXAM.study_instance_uid]
+        assert 'csd-code="110104"' in record["xml"] and f'UserID="{node.address}"' in record["xml"]
+    assert failed["event"] == "instances transferred failed" and 'EventOutcomeIndicator="8"' in failed["xml"]
+    assert "3 object(s)" in failed["detail"] and "failed" in failed["detail"]
+    assert transferred["event"] == "instances transferred" and 'EventOutcomeIndicator="0"' in transferred["xml"]
+    for sop_class in ("1.2.840.10008.5.1.4.1.1.104.1", "1.2.840.10008.5.1.4.1.1.88.11",
+                      "1.2.840.10008.5.1.4.1.1.88.59"):  # PDF, SR, key object selection
+        assert f'<SOPClass UID="{sop_class}" NumberOfInstances="1"' in transferred["xml"]
+    assert delivery.pdf_uid and outbox.unsent() == []

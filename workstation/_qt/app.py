@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from workstation import __version__
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
+from workstation.security.audit.transfers import outbox_auditor
+from workstation.security.station import StationSecurity
 from workstation._qt.main_window import MainWindow
 from workstation._qt.hanging.controller import HangingController
 from workstation._qt.pacs.screen import install_pacs
@@ -59,11 +61,12 @@ def run_application(screenshot: str | None = None) -> int:
         raise
     try:
         window = build_main_window(archive)
-        pacs = install_pacs(window)  # the PACS page and its service (workstation/_qt/pacs/)
+        security = StationSecurity.open(background_forwarding=True)  # first: the outbox's sends are audited
+        pacs = install_pacs(window, outbox_listener=outbox_auditor(security.trail))  # the PACS page and its service
         app.aboutToQuit.connect(pacs.shutdown)  # also when the app quits without closing the window
         install_worklist(window, prefetch=lambda exam: pacs.prefetch_study(exam.study_instance_uid))
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
-        if install_security(window, interactive=not screenshot) is None:  # login (workstation/_qt/security/)
+        if install_security(window, security, interactive=not screenshot) is None:  # login (_qt/security/)
             return 0
         window.screen_placement.show()
         _close_on_termination_signals(window)

@@ -3,7 +3,8 @@
 Each item is a copy of the Part 10 file plus a small JSON record, both written atomically under
 ``WORKSTATION_HOME/outbox``. An item is marked *sending* before it goes out and *sent* as soon as the
 PACS confirms it. An item found *sending* after a failure or crash is looked up on the PACS first and
-only sent again if the PACS does not have it: nothing is lost, nothing is sent twice.
+only sent again if the PACS does not have it: nothing is lost, nothing is sent twice. Each try's outcome
+goes to the ``on_transfer`` listener (the app's audit trail: net/ knows nothing of security).
 """
 
 from __future__ import annotations
@@ -47,11 +48,26 @@ class OutboxItem:
     study_instance_uid: str
     series_instance_uid: str
     transfer_syntax_uid: str
+    patient_id: str = ""
     state: str = PENDING
     attempts: int = 0
     last_error: str = ""
     queued_at: float = 0.0
     sent_at: float | None = None
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    """One try to send a node its items: ``items`` reached it (``error`` empty) or did not (they stay queued)."""
+
+    node: str
+    destination: str  # the node's address, as the audit trail names it
+    source: str  # this workstation's AE title
+    items: tuple[OutboxItem, ...]
+    error: str = ""
+
+
+TransferListener = Callable[[TransferOutcome], None]
 
 
 @dataclass(frozen=True)
@@ -63,9 +79,10 @@ class SendReport:
 
 
 class Outbox:
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, on_transfer: TransferListener | None = None) -> None:
         self.folder = folder or workstation_home() / "outbox"
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.on_transfer = on_transfer
         self._lock = threading.Lock()
         self._sending = threading.Lock()
 
@@ -91,7 +108,8 @@ class Outbox:
                 item_id=item_id, node=node_name, sop_class_uid=str(header.SOPClassUID),
                 sop_instance_uid=str(header.SOPInstanceUID), study_instance_uid=str(header.StudyInstanceUID),
                 series_instance_uid=str(header.SeriesInstanceUID),
-                transfer_syntax_uid=str(header.file_meta.TransferSyntaxUID), queued_at=time.time(),
+                transfer_syntax_uid=str(header.file_meta.TransferSyntaxUID),
+                patient_id=str(header.get("PatientID", "")), queued_at=time.time(),
             )
         except (WorkstationError, AttributeError) as error:
             object_path.unlink(missing_ok=True)
@@ -130,42 +148,59 @@ class Outbox:
             for item in self.unsent():
                 by_node[item.node].append(item)
             for node_name, items in by_node.items():
+                destination = node_name
+                confirmed: list[OutboxItem] = []  # on the PACS from an interrupted earlier try
+                transferred: list[OutboxItem] = []
                 try:
                     node = resolve(node_name)
-                    already += self._confirm_interrupted(node, local, items)
+                    destination = node.address
+                    confirmed = self._confirm_interrupted(node, local, items)
                     to_send = [item for item in self.unsent() if item.node == node_name]
-                    sent += self._send(node, local, to_send)
+                    self._send(node, local, to_send, transferred)
                 except WorkstationError as error:
                     log.error("outbox: sending to %s failed: %s", node_name, error)
                     errors.append(str(error))
-                    for item in self.unsent():
-                        if item.node == node_name:
-                            failed += 1
-                            self._save(replace(item, attempts=item.attempts + 1, last_error=str(error)))
+                    left = [item for item in self.unsent() if item.node == node_name]
+                    for item in left:
+                        self._save(replace(item, attempts=item.attempts + 1, last_error=str(error)))
+                    failed += len(left)
+                    self._tell(TransferOutcome(node_name, destination, local.aet, tuple(left), str(error)))
+                already += len(confirmed)
+                sent += len(transferred)
+                if confirmed or transferred:
+                    self._tell(TransferOutcome(node_name, destination, local.aet, (*confirmed, *transferred)))
             return SendReport(sent=sent, already_on_pacs=already, failed=failed, errors=tuple(errors))
 
-    def _confirm_interrupted(self, node: PacsNode, local: LocalNode, items: list[OutboxItem]) -> int:
+    def _tell(self, outcome: TransferOutcome) -> None:
+        """Tell the listener; a listener that fails (a full disk for the audit log) must not stop the sending."""
+        if self.on_transfer is None or not outcome.items:
+            return
+        try:
+            self.on_transfer(outcome)
+        except (WorkstationError, OSError) as error:
+            log.error("outbox: the transfer listener failed for %d object(s) to %s: %s",
+                      len(outcome.items), outcome.node, error)
+
+    def _confirm_interrupted(self, node: PacsNode, local: LocalNode, items: list[OutboxItem]) -> list[OutboxItem]:
         """Items caught mid-send: mark those the PACS already holds as sent, without sending them again."""
-        confirmed = 0
+        confirmed = []
         for item in items:
             if item.state == SENDING and instance_on_pacs(node, local, self._outgoing(item)):
                 self._mark_sent(item)
-                confirmed += 1
+                confirmed.append(item)
         return confirmed
 
-    def _send(self, node: PacsNode, local: LocalNode, items: list[OutboxItem]) -> int:
+    def _send(self, node: PacsNode, local: LocalNode, items: list[OutboxItem], transferred: list[OutboxItem]) -> None:
+        """Send ``items``, appending each to ``transferred`` as the PACS confirms it (kept when a later one fails)."""
         if not items:
-            return 0
+            return
         by_uid = {item.sop_instance_uid: self._save(replace(item, state=SENDING)) for item in items}
-        count = 0
 
         def confirmed(sop_instance_uid: str) -> None:
-            nonlocal count
             self._mark_sent(by_uid[sop_instance_uid])
-            count += 1
+            transferred.append(by_uid[sop_instance_uid])
 
         send(node, local, [self._outgoing(item) for item in by_uid.values()], confirmed)
-        return count
 
     def _mark_sent(self, item: OutboxItem) -> None:
         self._save(replace(item, state=SENT, sent_at=time.time(), last_error="", attempts=item.attempts + 1))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
+from workstation.net.outbox import Outbox, TransferListener
 from workstation.net.service import PacsService
 from workstation._qt.pacs.panel import PacsPanel
 
@@ -116,13 +117,15 @@ class PacsScreen(QObject):
             self.service.stop()
 
 
-def install_pacs(window: QMainWindow, service: PacsService | None = None) -> PacsScreen:
+def install_pacs(window: QMainWindow, service: PacsService | None = None,
+                 outbox_listener: TransferListener | None = None) -> PacsScreen:
     """Start the PACS service (unless given one, already started) and add the PACS page to ``window``
-    (then ``window.pacs_screen``). Unreadable PACS settings leave the page with the reason, never a crash."""
+    (then ``window.pacs_screen``). Unreadable PACS settings leave the page with the reason, never a crash.
+    ``outbox_listener`` hears every try of the outbox to send (the audit trail), from its first send on."""
     problem = ""
     if service is None:
         try:
-            service = PacsService(window.archive).start()
+            service = PacsService(window.archive, outbox=Outbox(on_transfer=outbox_listener)).start()
         except WorkstationError as error:
             log.error("PACS service not started: %s", error)
             problem = f"The PACS connection could not start: {error}"
