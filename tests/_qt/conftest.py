@@ -21,8 +21,10 @@ def demo_archive_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive folder with the demo studies imported, made once per session and copied per test."""
     root = tmp_path_factory.mktemp("demo-archive")
     report = write_demo_studies(root / "demo")
-    with Archive(root / "archive") as archive:
-        imported = archive.import_paths([report.folder])
+    with pytest.MonkeyPatch.context() as patch:  # made before any test's home: the machine's settings stay out
+        patch.setenv("WORKSTATION_HOME", str(root / "home"))
+        with Archive(root / "archive") as archive:
+            imported = archive.import_paths([report.folder])
     assert imported.imported == len(report.paths) and not imported.problems
     return root / "archive"
 

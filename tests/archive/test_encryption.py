@@ -200,7 +200,7 @@ def test_conversion_interrupted_by_a_crash_leaves_every_file_whole(tmp_path, mon
     with pytest.raises(SystemExit):
         archive.convert_files(encrypt=True)
     archive.close()
-    monkeypatch.undo()
+    monkeypatch.setattr(archive_encryption.os, "replace", real_replace)  # not undo(): it unsets WORKSTATION_HOME too
     _encrypt_cache(tmp_path / "cache.key")
     assert list((tmp_path / "archive" / "incoming").iterdir())  # the crash's debris
     with Archive(tmp_path / "archive") as archive:
