@@ -125,7 +125,7 @@ class PlainFiles:
         self.folder, self.count, self.lock = folder, 0, threading.Lock()
         folder.mkdir(parents=True)
 
-    def store_part10(self, data: bytes) -> _Written:
+    def store_part10(self, data: bytes, *, from_pacs: bool = False) -> _Written:
         with self.lock:
             self.count += 1
             number = self.count
@@ -163,6 +163,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=SLICES)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", default="", metavar="WORDS",
+                        help="comma-separated words; run only contenders whose name holds one (peers always run)")
     options = parser.parse_args()
     if not orthanc_installed() or not TEMPLATE.exists():
         print("benchmark needs Orthanc (scripts/setup.sh as root) and ../shared/dicom; not found")
@@ -199,6 +201,10 @@ def main() -> int:
                 "ours WADO-RS (whole command)": lambda folder: run_whole_command(
                     server.dicomweb_url, "web", folder, study, ours_local),
             }
+            if options.only:
+                words = [word.strip().lower() for word in options.only.split(",")]
+                contenders = {name: contender for name, contender in contenders.items()
+                              if name.startswith("DCMTK") or any(word in name.lower() for word in words)}
             results: dict[str, list[Run]] = {name: [] for name in contenders}
             for round_number in range(options.rounds):
                 for number, (name, contender) in enumerate(contenders.items()):

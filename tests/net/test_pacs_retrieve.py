@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
 
+from tests.archive.factories import assert_index_and_files_agree
 from workstation.archive import Archive
 from workstation.net.job_queue import JobState, RetrieveQueues
 from workstation.net.retrieve import retrieve
 from workstation.net.storage_scp import StorageSCP
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -96,3 +105,31 @@ def test_cancel_keeps_what_arrived_and_resume_completes(pacs, local, archive, ct
     report = retrieve(pacs.node(method=method), local, archive, ct["study"])
     assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
     assert_complete(archive, ct)
+
+
+def test_kill_mid_retrieve_then_open_and_resume_holds_each_instance_once_and_whole(pacs, local, ct, workstation_home):
+    """SIGKILL while ``workstation retrieve`` streams the study (retrieved files are flushed after filing):
+    the next opening checks what was filed but not yet flushed, and a resume completes the study."""
+    folder = workstation_home / "archive"
+    environment = {**os.environ, "WORKSTATION_HOME": str(workstation_home), "PYTHONPATH": str(PROJECT_ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workstation", "retrieve", "--pacs", pacs.dicomweb_url, "--study", ct["study"],
+         "--method", "web"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if (folder / "files").is_dir() and any(path.is_file() for path in (folder / "files").rglob("*.dcm")):
+            break
+        time.sleep(0.001)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, "the retrieve ended before it could be killed"
+
+    with Archive(folder) as archive:
+        assert_index_and_files_agree(archive)
+        kept = archive.instance_uids(ct["study"])
+        assert kept < set(ct["uids"])
+        for path in archive.instance_paths(ct["series"]):
+            assert len(pydicom.dcmread(path).PixelData) == 512 * 512 * 2
+        report = retrieve(pacs.node(method="web"), local, archive, ct["study"])
+        assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
+        assert_complete(archive, ct)
+        assert_index_and_files_agree(archive)

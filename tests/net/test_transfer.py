@@ -24,7 +24,7 @@ class SlowArchive:
         self.release = threading.Event()
         self.handed: list[bytes] = []
 
-    def store_part10(self, data: bytes) -> Stored:
+    def store_part10(self, data: bytes, *, from_pacs: bool = False) -> Stored:
         assert self.release.wait(10)
         if data.startswith(b"bad"):
             raise ArchiveError("disk full")

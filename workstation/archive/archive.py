@@ -3,6 +3,9 @@
 An instance is written to a temporary file, flushed, renamed into place, then indexed in a transaction,
 so after a kill at any point the only debris is a temporary file or a file not in the index, which the
 next opening removes. Files the index lists always exist (rows whose file vanished are dropped too).
+A copy fetched from a PACS is flushed after it is indexed (``deferred_flush``); until then its row is
+marked not durable, and an opening after a crash checks such files (present, complete, parseable) and
+drops the broken ones, so a resumed retrieve fetches them again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workstation.archive.deferred_flush import DeferredFlush
 from workstation.archive.encryption import CacheCipher, convert_files
 from workstation.archive.eviction import studies_to_evict
 from workstation.archive.group_commit import GroupCommit
@@ -43,6 +47,7 @@ LOCK_NAME = "archive.lock"
 BATCH_FILES = 64
 BATCH_BYTES = 64 << 20
 WRITER_THREADS = 2
+CLOSE_FLUSH_SECONDS = 30.0  # closing waits this long at most for retrieved files to reach the disk
 
 
 @dataclass
@@ -62,6 +67,7 @@ class _Written:
     temporary: Path
     relative: str
     size: int
+    durable: bool = True  # flushed before filing; False: a PACS copy flushed after (deferred)
 
 
 class Archive:
@@ -82,6 +88,7 @@ class Archive:
         self._write_lock = threading.Lock()
         self._group_commit: GroupCommit[_Written, bool] = GroupCommit(self._file)
         self._open_studies: Counter[str] = Counter()
+        self._deferred_flush = DeferredFlush(self._flush_retrieved)
         try:
             self._index = ArchiveIndex(self.folder / INDEX_NAME)
             self._cipher = CacheCipher(self.folder)  # encrypt_cache in security.json
@@ -98,7 +105,10 @@ class Archive:
     def open_default(cls) -> Archive:
         return cls(archive_folder())
 
-    def close(self) -> None:
+    def close(self, flush_timeout: float = CLOSE_FLUSH_SECONDS) -> None:
+        """Wait (up to ``flush_timeout`` s) for retrieved files to reach the disk, then close; what is left
+        unflushed stays marked not durable and is checked at the next opening."""
+        self._deferred_flush.close(flush_timeout)
         self._index.close()
         self._process_lock.release()
 
@@ -174,11 +184,13 @@ class Archive:
             if future.exception() is None:
                 self._store.discard(future.result().temporary)
 
-    def store_part10(self, data: bytes) -> StoreResult:
+    def store_part10(self, data: bytes, *, from_pacs: bool = False) -> StoreResult:
         """File one Part 10 file as received from the network; a known SOPInstanceUID is not stored twice.
 
         Returns once the file is renamed into place and indexed. Threads calling at once share one
         rename-sync-index step (group commit), so many writer threads cost few folder syncs and transactions.
+        ``from_pacs``: a copy this workstation fetched (re-fetchable), flushed to disk in the background
+        after filing instead of before; anything else (a modality's push) is on disk before this returns.
         Raises DicomReadError for bytes that cannot be filed, ArchiveError when the disk refuses the write.
         """
         instance = prepare_part10(data, "received instance")
@@ -186,18 +198,18 @@ class Archive:
         existing = self._index.instance_path(uid)
         if existing is not None:
             return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
-        written = self._write(instance)
+        written = self._write(instance, durable=not from_pacs)
         if self._group_commit.submit(written):
             return StoreResult(uid, self._store.absolute(written.relative), stored=True, duplicate=False,
                                warnings=instance.warnings)
         existing = self._index.instance_path(uid) or written.relative  # another thread stored it meanwhile
         return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
 
-    def _write(self, instance: Part10Instance) -> _Written:
+    def _write(self, instance: Part10Instance, durable: bool = True) -> _Written:
         header = instance.header
-        temporary = self._store.write_temporary(self._cipher.seal(instance.data))
+        temporary = self._store.write_temporary(self._cipher.seal(instance.data), flush=durable)
         relative = self._store.relative_path(header.study_instance_uid, header.sop_instance_uid)
-        return _Written(header, temporary, relative, len(instance.data))
+        return _Written(header, temporary, relative, len(instance.data), durable)
 
     def _file(self, written: list[_Written]) -> list[bool]:
         """Rename written files into place and index them in one transaction; per file, whether it was filed.
@@ -219,8 +231,11 @@ class Archive:
                 for item in fresh.values():
                     self._store.place(item.temporary, item.relative)
                     placed.append(item)
-                self._store.sync_folders([item.relative for item in placed])
-                added = self._index.add_instances([(item.header, item.relative, item.size) for item in placed])
+                durable = [item.relative for item in placed if item.durable]
+                if durable:
+                    self._store.sync_folders(durable)
+                added = self._index.add_instances(
+                    [(item.header, item.relative, item.size, item.durable) for item in placed])
             except (OSError, ArchiveError) as error:
                 for item in fresh.values():
                     self._store.discard(item.temporary)
@@ -230,7 +245,17 @@ class Archive:
                     raise self._store.write_error(error, f"{len(fresh)} instance file(s)") from error
                 raise
             filed = {id(item) for item, was_added in zip(placed, added) if was_added}
+            self._deferred_flush.add([item.relative for item in placed if id(item) in filed and not item.durable])
             return [id(item) in filed for item in written]
+
+    def _flush_retrieved(self, relatives: list[str]) -> None:
+        """Deferred flush of retrieved files (background thread): to disk first, then marked durable."""
+        self._store.flush_files(relatives)
+        self._index.mark_durable(relatives)
+
+    def wait_until_durable(self, timeout: float) -> bool:
+        """Wait until every retrieved file filed so far is flushed to disk; False when ``timeout`` ran out."""
+        return self._deferred_flush.wait(timeout)
 
     # -- reading
 
@@ -346,13 +371,38 @@ class Archive:
         for relative in orphans:
             self._store.remove(relative)
         missing = [relative for relative in indexed if relative not in on_disk]
-        if missing:
-            self._index.delete_instances_at(missing)
-        if leftovers or orphans or missing:
+        broken = self._check_not_durable(set(missing))
+        for relative in broken:
+            self._store.remove(relative)
+        if missing or broken:
+            self._index.delete_instances_at(missing + broken)
+        if leftovers or orphans or missing or broken:
             log.warning(
                 "archive %s repaired after an interruption: %d temporary files and %d unindexed files removed, "
-                "%d index rows without a file dropped", self.folder, leftovers, len(orphans), len(missing),
+                "%d index rows without a file and %d incomplete retrieved files dropped",
+                self.folder, leftovers, len(orphans), len(missing), len(broken),
             )
+
+    def _check_not_durable(self, missing: set[str]) -> list[str]:
+        """Check retrieved files a crash may have caught before their flush; return the broken ones.
+
+        A file is kept when it has the recorded size and parses as the instance its row names (the
+        pixel data included: no truncation); kept files are flushed in the background and marked durable.
+        """
+        broken: list[str] = []
+        sound: list[str] = []
+        for relative, (sop_instance_uid, size) in self._index.not_durable().items():
+            if relative in missing:
+                continue
+            try:
+                data = self._store.read(relative)
+                intact = len(data) == size and prepare_part10(data, relative).header.sop_instance_uid == sop_instance_uid
+            except (OSError, DicomReadError) as error:
+                log.info("retrieved file %s not kept after an interruption: %s", relative, error)
+                intact = False
+            (sound if intact else broken).append(relative)
+        self._deferred_flush.add(sound)
+        return broken
 
     def _forget_unreadable(self) -> None:
         """The cache's key is lost: drop its encrypted files (index and disk), so they are fetched again."""

@@ -2,7 +2,8 @@
 
 WAL mode lets readers (the study browser, a writer thread checking for a duplicate) run while a writer
 files instances: reads and writes each have one connection, shared under a lock across the storage SCP's
-threads. Writes go in transactions, one per batch.
+threads. Writes go in transactions, one per batch. An instance row whose file is not yet flushed to disk
+(a copy fetched from a PACS, flushed in the background) has ``durable = 0`` until the flush is done.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from workstation.core.errors import ArchiveError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQL_VARIABLES = 500  # parameters per statement, under SQLite's lowest compiled-in limit (999)
 
 SCHEMA = """
@@ -61,10 +62,12 @@ CREATE TABLE IF NOT EXISTS instances (
     instance_number INTEGER,
     path TEXT NOT NULL UNIQUE,
     size_bytes INTEGER NOT NULL,
-    stored_at REAL NOT NULL
+    stored_at REAL NOT NULL,
+    durable INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS instances_by_series ON instances (series_instance_uid);
 """
+NOT_DURABLE_INDEX = "CREATE INDEX IF NOT EXISTS instances_not_durable ON instances (path) WHERE durable = 0;"
 
 STUDY_SELECT = """
 SELECT s.study_instance_uid, p.patient_id, p.issuer_of_patient_id, p.patient_name, s.study_date, s.study_time,
@@ -95,9 +98,13 @@ class ArchiveIndex:
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
             self._connection.execute("PRAGMA foreign_keys = ON")
-            self._connection.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
+            self._connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA}")
+            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(instances)")}
+            if "durable" not in columns:  # an index made before deferred flushes: every file in it was flushed
+                self._connection.execute("ALTER TABLE instances ADD COLUMN durable INTEGER NOT NULL DEFAULT 1")
+            self._connection.execute(NOT_DURABLE_INDEX)
+            self._connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._connection.execute("COMMIT")
             # reads get a connection of their own: in WAL mode they need not wait for a write transaction
             # (a writer thread asking "do we have it?" while another files a batch)
             self._reader = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -149,8 +156,8 @@ class ArchiveIndex:
 
     # -- writing
 
-    def add_instances(self, entries: list[tuple[InstanceHeader, str, int]], now: float | None = None) -> list[bool]:
-        """Index (header, relative path, size) entries in one transaction; False for a SOP instance already there.
+    def add_instances(self, entries: list[tuple[InstanceHeader, str, int, bool]], now: float | None = None) -> list[bool]:
+        """Index (header, relative path, size, durable) entries in one transaction; False for an instance already there.
 
         Patient, study and series rows are written once per batch (a batch is mostly one series).
         """
@@ -160,7 +167,7 @@ class ArchiveIndex:
         studies: set[str] = set()
         series: set[str] = set()
         with self.transaction() as connection:
-            for header, path, size in entries:
+            for header, path, size, durable in entries:
                 patient = (header.patient_id, header.issuer_of_patient_id)
                 if patient not in patient_keys:
                     connection.execute(
@@ -189,12 +196,12 @@ class ArchiveIndex:
                     )
                 cursor = connection.execute(
                     "INSERT OR IGNORE INTO instances (sop_instance_uid, series_instance_uid, sop_class_uid,"
-                    " instance_number, path, size_bytes, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " instance_number, path, size_bytes, stored_at, durable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (header.sop_instance_uid, header.series_instance_uid, header.sop_class_uid,
-                     header.instance_number, path, size, now),
+                     header.instance_number, path, size, now, int(durable)),
                 )
                 added.append(cursor.rowcount == 1)
-            grown = {header.study_instance_uid for (header, _path, _size), was_added in zip(entries, added) if was_added}
+            grown = {entry[0].study_instance_uid for entry, was_added in zip(entries, added) if was_added}
             connection.executemany(
                 "UPDATE studies SET last_access = max(last_access, ?) WHERE study_instance_uid = ?",
                 [(now, uid) for uid in sorted(grown)],
@@ -227,6 +234,12 @@ class ArchiveIndex:
                     " (SELECT series_instance_uid FROM series WHERE study_instance_uid = ?)", (uid,))
             _prune_empty(connection)
         return paths
+
+    def mark_durable(self, paths: list[str]) -> None:
+        """The files at ``paths`` are flushed to disk: their rows no longer need checking after a crash."""
+        with self.transaction() as connection:
+            connection.executemany("UPDATE instances SET durable = 1 WHERE path = ? AND durable = 0",
+                                   ((path,) for path in paths))
 
     def delete_instances_at(self, paths: Iterable[str]) -> None:
         with self.transaction() as connection:
@@ -263,6 +276,11 @@ class ArchiveIndex:
     def all_paths(self) -> dict[str, int]:
         """Relative path -> size in bytes of every indexed file."""
         return dict(self._rows("SELECT path, size_bytes FROM instances"))
+
+    def not_durable(self) -> dict[str, tuple[str, int]]:
+        """Relative path -> (SOP Instance UID, size in bytes) of every row whose file may not be on disk yet."""
+        return {path: (uid, size) for path, uid, size in self._rows(
+            "SELECT path, sop_instance_uid, size_bytes FROM instances WHERE durable = 0")}
 
     def patients(self) -> list[PatientRecord]:
         rows = self._rows(

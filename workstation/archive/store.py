@@ -2,7 +2,8 @@
 
 File names come from a SHA-256 of the UIDs, never from DICOM values, so no value (``../../etc/passwd``)
 can steer a write outside the archive folder, and no patient data shows in a path. A file is first
-written to ``incoming/`` under a random name, flushed to disk (fsync), then renamed into place.
+written to ``incoming/`` under a random name, flushed to disk (fsync), then renamed into place; a copy
+fetched from a PACS may skip the flush, which ``flush_files`` does later (see ``deferred_flush``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from workstation.core.errors import ArchiveError
+from workstation.core.stored_file import read_stored
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ class FileStore:
     def absolute(self, relative: str) -> Path:
         return self.folder / relative
 
-    def write_temporary(self, data: bytes) -> Path:
-        """Write ``data`` to a new file in ``incoming/`` and fsync it; on failure leave nothing behind."""
+    def write_temporary(self, data: bytes, flush: bool = True) -> Path:
+        """Write ``data`` to a new file in ``incoming/`` (fsync'd unless ``flush`` is False); on failure leave nothing."""
         temporary = self.incoming / f"{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
         try:
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
@@ -55,7 +57,8 @@ class FileStore:
                 while view:
                     written = os.write(descriptor, view[:WRITE_CHUNK])
                     view = view[written:]
-                os.fsync(descriptor)
+                if flush:
+                    os.fsync(descriptor)
             finally:
                 os.close(descriptor)
         except OSError as error:
@@ -73,6 +76,26 @@ class FileStore:
         """Flush the renames to disk, once per folder touched (a study's files share one)."""
         for folder in {self.absolute(relative).parent for relative in relatives} | {self.incoming}:
             _fsync_folder(folder)
+
+    def flush_files(self, relatives: list[str]) -> None:
+        """Flush placed files and their folders to disk; a file removed meanwhile (evicted) is skipped."""
+        for relative in relatives:
+            try:
+                # read-write: Windows flushes only handles open for writing
+                descriptor = os.open(self.absolute(relative), os.O_RDWR | getattr(os, "O_BINARY", 0))
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        for folder in {self.absolute(relative).parent for relative in relatives}:
+            if folder.is_dir():
+                _fsync_folder(folder)
+
+    def read(self, relative: str) -> bytes:
+        """The DICOM bytes of a placed file, decrypted if need be (OSError when it is gone or unreadable)."""
+        return read_stored(self.absolute(relative))
 
     def discard(self, path: Path) -> None:
         try:

@@ -31,7 +31,7 @@ class StoredInstance(Protocol):
 class InstanceArchive(Protocol):
     """The part of ``workstation.archive.Archive`` the network needs (kept narrow on purpose)."""
 
-    def store_part10(self, data: bytes) -> StoredInstance: ...
+    def store_part10(self, data: bytes, *, from_pacs: bool = False) -> StoredInstance: ...
     def has_instance(self, sop_instance_uid: str) -> bool: ...
     def instance_uids(self, study_instance_uid: str, series_instance_uid: str | None = None) -> set[str]: ...
 
@@ -106,7 +106,7 @@ class Transfer:
 
     def store(self, data: bytes) -> StoredInstance:
         """Put one received Part 10 file into the archive and count it; archive errors propagate."""
-        result = self.archive.store_part10(data)
+        result = self.archive.store_part10(data, from_pacs=True)
         self.count(result, len(data))
         return result
 
