@@ -128,3 +128,20 @@ def test_exam_access_lists_are_administered_under_the_administrators_name(admini
     assert as_admin(["exam", "unrestrict", "--study", "1.2.3"], monkeypatch) == 0
     changes = [r for r in audit_records(capsys) if r["event"] == "object security attributes changed"]
     assert [(r["user"], r["study_uids"]) for r in changes] == [("root", ["1.2.3"])] * 3
+
+
+def test_changing_the_pacs_nodes_needs_an_administrator_and_is_audited(administered, monkeypatch, capsys):
+    assert as_admin(["user", "add", "alice", "--role", "radiologist"], monkeypatch, new_password="alice-pw") == 0
+    node = ["pacs", "add", "main", "--aet", "MAINPACS", "--port", "11112"]
+    capsys.readouterr()
+    assert main(node) == 1
+    assert "--user NAME" in capsys.readouterr().err
+    assert as_admin(node, monkeypatch, user="alice", password="alice-pw") == 1
+    assert "only an administrator may change the PACS nodes" in capsys.readouterr().err
+    assert main(["pacs", "list"]) == 0
+    assert "MAINPACS" not in capsys.readouterr().out
+    assert as_admin(node, monkeypatch) == 0
+    assert main(["pacs", "list"]) == 0
+    assert "main: MAINPACS@127.0.0.1:11112" in capsys.readouterr().out
+    [change] = [r for r in audit_records(capsys) if r["event"] == "network configuration"]
+    assert change["user"] == "root" and change["detail"] == "PACS node main set to MAINPACS@127.0.0.1:11112"

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from workstation.cli.authentication import PASSWORD_VARIABLE, read_password, station_administrator
-from workstation.security.audit.messages import USE_OF_RESTRICTED_FUNCTION
+from workstation.security.audit.messages import USE_OF_RESTRICTED_FUNCTION, Code
 from workstation.security.authentication import authenticate
 from workstation.security.errors import AccessDenied, AuthenticationError
 from workstation.security.roles import Permission
@@ -37,6 +37,11 @@ class Administrator:
     @property
     def bootstrap(self) -> bool:
         return self.user.directory == "os"
+
+    def audit_change(self, kind: Code, detail: str) -> None:
+        """A Security Alert of ``kind`` (Security Roles Changed, Network Configuration...) in this one's name."""
+        trail = self.security.trail
+        trail.record(trail.messages.security_alert(self.user.name, kind, detail))
 
 
 def add_administrator_option(parser: argparse.ArgumentParser) -> None:

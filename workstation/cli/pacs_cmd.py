@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adder.add_argument("--ca-certificate", default="")
     adder.add_argument("--client-certificate", default="")
     adder.add_argument("--client-key", default="")
+    adder.add_argument("--user", help="the administrator changing it, once the station has user accounts "
+                                      "(password from WORKSTATION_PASSWORD or a prompt)")
     adder.set_defaults(func=run_add)
     echo = actions.add_parser("echo", help="C-ECHO a node")
     echo.add_argument("node", help="configured node name or AET@HOST:PORT")
@@ -50,10 +52,17 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    """Where the station sends and fetches patient data: administration, audited as Network Configuration."""
+    from workstation.cli.administration import sign_in_administrator  # only here: the other actions need no login
+    from workstation.security.audit.messages import NETWORK_CONFIGURATION
+
+    admin = sign_in_administrator(args, "change the PACS nodes")
     node = PacsNode(name=args.name, aet=args.aet, host=args.host, port=args.port, dicomweb_url=args.dicomweb_url,
                     retrieve_method=args.method, tls=args.tls, ca_certificate=args.ca_certificate,
                     client_certificate=args.client_certificate, client_key=args.client_key)
     path = save_pacs_settings(load_user_pacs_settings().with_node(node))
+    admin.audit_change(NETWORK_CONFIGURATION, f"PACS node {node.name} set to {node.address}"
+                                              + (" (TLS)" if node.tls else ""))
     print(f"saved node {node.name} ({node.address}) in {path}")
     return 0
 

@@ -10,7 +10,7 @@ import argparse
 import json
 
 from workstation.cli.administration import (
-    NEW_PASSWORD_VARIABLE, Administrator, add_administrator_option, read_new_password, sign_in_administrator,
+    NEW_PASSWORD_VARIABLE, add_administrator_option, read_new_password, sign_in_administrator,
 )
 from workstation.security.audit.messages import SECURITY_ROLES_CHANGED
 from workstation.security.errors import SecurityError
@@ -51,7 +51,7 @@ def run_add(args: argparse.Namespace) -> int:
     directory = LDAP if args.ldap else LOCAL
     password = None if args.ldap else read_new_password(args.name, admin.bootstrap)
     user = admin.security.users.add(args.name, Role(args.role), password, directory)
-    _audit(admin, f"user {user.name} added as {user.role.value} ({directory})")
+    admin.audit_change(SECURITY_ROLES_CHANGED, f"user {user.name} added as {user.role.value} ({directory})")
     print(f"added {user.name} ({user.role.value}, {directory})")
     if admin.bootstrap:
         print("This station now has user accounts: the window asks for a login, commands that read patient data "
@@ -82,7 +82,7 @@ def run_disable(args: argparse.Namespace) -> int:
     if args.disabled and args.name == admin.user.name:
         raise SecurityError("You cannot disable your own account: ask another administrator.")
     admin.security.users.set_disabled(args.name, args.disabled)
-    _audit(admin, f"user {args.name} {action}d")
+    admin.audit_change(SECURITY_ROLES_CHANGED, f"user {args.name} {action}d")
     print(f"{args.name} {action}d")
     return 0
 
@@ -93,11 +93,6 @@ def run_password(args: argparse.Namespace) -> int:
     if user is None or user.directory != LOCAL:
         raise SecurityError(f"No local account {args.name!r} (directory accounts change their password there).")
     admin.security.users.set_password(args.name, read_new_password(args.name, bootstrap=False))
-    _audit(admin, f"password of {args.name} changed")
+    admin.audit_change(SECURITY_ROLES_CHANGED, f"password of {args.name} changed")
     print(f"password of {args.name} changed")
     return 0
-
-
-def _audit(admin: Administrator, detail: str) -> None:
-    trail = admin.security.trail
-    trail.record(trail.messages.security_alert(admin.user.name, SECURITY_ROLES_CHANGED, detail))
