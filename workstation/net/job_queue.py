@@ -1,7 +1,9 @@
 """One retrieve queue and worker per PACS node, so a slow PACS never holds up another.
 
 Within a node, jobs run by priority: the study being read (CURRENT) before prefetched priors (PRIOR),
-first come first served within a priority. A job can be cancelled while queued or running.
+first come first served within a priority. A CURRENT study submitted while a PRIOR runs pre-empts it: the
+prior's transfer stops (what arrived is kept), it waits as PAUSED, and once the more urgent jobs are done it
+runs again, fetching only what is still missing. A job can be cancelled in any state.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workstation.core.errors import WorkstationError
-from workstation.net.errors import RetrieveCancelled
+from workstation.net.errors import PacsError, RetrieveCancelled
 from workstation.net.retrieve import RetrieveReport, retrieve
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import InstanceArchive, RetrieveProgress, Transfer
@@ -32,6 +34,7 @@ class Priority(enum.IntEnum):
 class JobState(enum.Enum):
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSED = "paused"  # pre-empted by a more urgent job; runs again (fetching only what is missing) after it
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -54,25 +57,76 @@ class RetrieveJob:
     report: RetrieveReport | None = None
     transfer: Transfer | None = field(default=None, repr=False)
     _finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _cancel_requested: bool = False
+    _pause_requested: bool = False
+    _order: int = field(default=0, repr=False)
 
     @property
     def progress(self) -> RetrieveProgress | None:
         return self.transfer.snapshot() if self.transfer else None
 
     def cancel(self) -> None:
-        self._cancel_requested = True
-        if self.transfer is not None:
-            self.transfer.cancel()
+        """Stop the job: a running transfer is cut (what arrived is kept); a queued or paused job ends at once."""
+        with self._lock:
+            self._cancel_requested = True
+            waiting = {JobState.QUEUED: "Cancelled before it started.",
+                       JobState.PAUSED: "Cancelled while paused; images already received are kept."}.get(self.state)
+            transfer = self.transfer
+        if waiting:
+            self._set(JobState.CANCELLED, waiting)
+        elif transfer is not None:
+            transfer.cancel()
+
+    def _start(self, transfer: Transfer) -> bool:
+        """Become RUNNING with ``transfer`` unless cancelled meanwhile (False: the worker skips it).
+        The caller notifies the listener, outside its own lock."""
+        with self._lock:
+            if self._cancel_requested or self._finished.is_set():
+                return False
+            self.transfer, self._pause_requested = transfer, False
+            self.state, self.error = JobState.RUNNING, ""
+            return True
+
+    def _pause(self) -> None:
+        """Ask a running job to give way: its transfer stops, keeping what arrived."""
+        with self._lock:
+            if self.state is not JobState.RUNNING or self.transfer is None or self._cancel_requested:
+                return
+            self._pause_requested = True
+            transfer = self.transfer
+        log.info("pausing retrieve %s from %s for a more urgent study", self.study_instance_uid, self.node.address)
+        transfer.cancel()
+
+    def _paused(self) -> bool:
+        """After a pause stopped the transfer: wait as PAUSED (False if the user cancelled meanwhile)."""
+        progress = self.progress
+        received = progress.received_instances if progress else 0
+        with self._lock:
+            if self._cancel_requested or self._finished.is_set():
+                return False
+            self.state = JobState.PAUSED
+            self.error = f"Paused for a more urgent study after {received} images; it resumes after that one."
+        log.info("retrieve %s from %s paused after %d images", self.study_instance_uid, self.node.address, received)
+        self._notify()
+        return True
+
+    @property
+    def pausing(self) -> bool:
+        """The transfer was stopped to give way to a more urgent job, not by the user."""
+        return self._pause_requested and not self._cancel_requested
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once the job has finished (done, failed or cancelled)."""
         return self._finished.wait(timeout)
 
     def _set(self, state: JobState, error: str = "") -> None:
-        self.state, self.error = state, error
-        if state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED):
-            self._finished.set()
+        with self._lock:
+            if self._finished.is_set():
+                return  # a finished job stays as it ended (a late cancel or pause changes nothing)
+            self.state, self.error = state, error
+            if state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED):
+                self._finished.set()
         self._notify()
 
     def _notify(self, _progress: RetrieveProgress | None = None) -> None:
@@ -89,16 +143,24 @@ class NodeQueue:
         self._jobs: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
         self._stopping = False
+        self._lock = threading.Lock()
+        self._running: RetrieveJob | None = None
         self._worker = threading.Thread(target=self._run, name=f"retrieve-{node.name}", daemon=True)
         self._worker.start()
 
     def submit(self, job: RetrieveJob) -> RetrieveJob:
-        self._jobs.put((int(job.priority), next(self._order), job))
+        """Queue ``job``; a running job of lower priority is paused so this one starts at once."""
+        job._order = next(self._order)
+        self._jobs.put((int(job.priority), job._order, job))
         job._notify()
+        with self._lock:  # the worker picks a job and checks the queue under this lock: no pause is missed
+            running = self._running
+        if running is not None and running.priority > job.priority:
+            running._pause()
         return job
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Cancel what is queued or running and end the worker."""
+        """Cancel what is queued, paused or running (what arrived is kept) and end the worker."""
         self._stopping = True
         while True:
             try:
@@ -107,6 +169,10 @@ class NodeQueue:
                 break
             if job is not None:
                 job._set(JobState.CANCELLED, "The workstation is closing.")
+        with self._lock:
+            running = self._running
+        if running is not None:
+            running.cancel()
         self._jobs.put((-1, -1, None))
         self._worker.join(timeout)
 
@@ -120,16 +186,30 @@ class NodeQueue:
                 continue
             self._execute(job)
 
+    def _more_urgent_waiting(self, job: RetrieveJob) -> bool:
+        with self._jobs.mutex:
+            return bool(self._jobs.queue) and self._jobs.queue[0][0] < int(job.priority)
+
     def _execute(self, job: RetrieveJob) -> None:
-        job.transfer = Transfer(self.archive, job._notify)
-        if job._cancel_requested:
-            job.transfer.cancel()
-        job._set(JobState.RUNNING)
+        with self._lock:
+            if self._more_urgent_waiting(job):  # submitted between taking this job and now
+                self._jobs.put((int(job.priority), job._order, job))
+                return
+            if not job._start(Transfer(self.archive, job._notify)):
+                return
+            self._running = job
+        job._notify()
         try:
             job.report = retrieve(job.node, self.local, self.archive, job.study_instance_uid,
                                   job.series_instance_uid, transfer=job.transfer, storage_scp=self.storage_scp)
-        except RetrieveCancelled as cancelled:
-            job._set(JobState.CANCELLED, str(cancelled))
+        except PacsError as error:
+            if job.pausing and not self._stopping and job._paused():
+                self._jobs.put((int(job.priority), job._order, job))  # its old place: first among its priority
+            elif isinstance(error, RetrieveCancelled) or job._cancel_requested:
+                job._set(JobState.CANCELLED, str(error))
+            else:
+                log.error("retrieve job %s from %s failed: %s", job.study_instance_uid, job.node.address, error)
+                job._set(JobState.FAILED, str(error))
         except WorkstationError as error:
             log.error("retrieve job %s from %s failed: %s", job.study_instance_uid, job.node.address, error)
             job._set(JobState.FAILED, str(error))
@@ -138,6 +218,9 @@ class NodeQueue:
             job._set(JobState.FAILED, f"Retrieve failed unexpectedly ({type(error).__name__}: {error}); see the log.")
         else:
             job._set(JobState.DONE)
+        finally:
+            with self._lock:
+                self._running = None
 
 
 class RetrieveQueues:
