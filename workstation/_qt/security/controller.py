@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from pydicom.errors import InvalidDicomError
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -20,7 +20,7 @@ from workstation.core.keymap import Keymap, KeymapError
 from workstation.core.stored_file import dcmread_stored
 from workstation.security.encryption_at_rest import cache_encryption
 from workstation.security.errors import AuthenticationError, SecurityError
-from workstation.security.audit.messages import PatientRef
+from workstation.security.audit.messages import USE_OF_RESTRICTED_FUNCTION, PatientRef
 from workstation.security.restricted_rows import restricted_row
 from workstation.security.roles import Permission, Role
 from workstation.security.session import UserSession
@@ -173,11 +173,13 @@ class SecurityController(QObject):
         return [restricted_row(exam) for exam in everything if exam.accession_number not in kept]
 
     def may_open(self, study_instance_uid: str) -> bool:
+        """The open gate: True opens the exam (audited). A restricted exam opens after the glass is broken
+        with a reason; a role that may not break the glass is told so (no patient data) and the attempt is
+        audited as a refused use of a restricted function."""
         policy = self.security.policy
         if not policy.can_see(self.user, study_instance_uid):
             if not self.user.may(Permission.BREAK_THE_GLASS):
-                QMessageBox.information(self.window, "Restricted exam",
-                                        "This exam is restricted and you are not on its access list.")
+                self._refuse_restricted(study_instance_uid)
                 return False
             reason = self.ask_reason(study_instance_uid)
             if reason is None:
@@ -185,11 +187,29 @@ class SecurityController(QObject):
             try:
                 policy.break_glass(self.user, study_instance_uid, reason, self._patients(study_instance_uid))
             except WorkstationError as error:
-                QMessageBox.warning(self.window, "Restricted exam", str(error))
+                self._tell_restricted(str(error))
                 return False
         self._audit_access(study_instance_uid)
         self.current_study = study_instance_uid
         return True
+
+    def _refuse_restricted(self, study_instance_uid: str) -> None:
+        user = self.user
+        log.warning("%s (%s) may not open restricted study %s", user.name, user.role.value, study_instance_uid)
+        trail = self.security.trail
+        trail.record(trail.messages.security_alert(
+            user.name, USE_OF_RESTRICTED_FUNCTION, "open a restricted exam: refused, not on its access list",
+            (study_instance_uid,), self._patients(study_instance_uid), failed=True))
+        self._tell_restricted(f"This exam is restricted: you are not on its access list, and a {user.role.value} "
+                              "may not break the glass. Ask a radiologist or the administrator if you need it.")
+
+    def _tell_restricted(self, text: str) -> None:
+        """Says why the exam stays closed, without waiting: the caller (worklist, study list) goes on at once."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Restricted exam", text, QMessageBox.StandardButton.Ok,
+                          self.window)
+        box.setObjectName("restricted-exam")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _ask_reason(self, study_instance_uid: str) -> str | None:
         dialog = BreakGlassDialog(study_instance_uid, self.window)
