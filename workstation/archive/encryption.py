@@ -18,7 +18,12 @@ from workstation.archive.store import FileStore
 from workstation.core.atomic_file import write_atomically
 from workstation.core.chunked_cipher import HEADER, MAGIC, encrypt, key_id
 from workstation.core.errors import ArchiveError
-from workstation.core.station_key import MissingStationKeyError, StationKeyError, create_key, read_key
+from workstation.core.station_key import (
+    MissingStationKeyError,
+    StationKeyError,
+    create_key,
+    read_key,
+)
 from workstation.core.stored_file import read_stored
 from workstation.settings.cache_encryption import load_cache_encryption
 
@@ -40,7 +45,7 @@ class CacheCipher:
         recorded = self._marker.read_text(encoding="ascii").strip() if self._marker.is_file() else ""
         self.key: bytes | None = None
         try:
-            if self.encrypt or recorded:
+            if recorded or (self.encrypt and settings.key_file.exists()):
                 self.key = read_key(settings.key_file)
         except MissingStationKeyError:
             self.key = None
