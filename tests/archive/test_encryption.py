@@ -5,6 +5,7 @@ lost key drops the files as missing, and converting an existing cache survives a
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -209,3 +210,17 @@ def test_conversion_interrupted_by_a_crash_leaves_every_file_whole(tmp_path, mon
         assert all(read_dataset(path).PatientName == "Secret^Name" for path in paths)  # old or new form, all whole
         assert archive.convert_files(encrypt=True) == 4
     assert all(_encrypted(path) and len(path.read_bytes()) > HEADER.size for path in paths)
+
+
+def test_unflushed_encrypted_files_are_checked_after_a_crash(tmp_path):
+    """Retrieved files indexed before their flush are verified at the next opening, through the decryption."""
+    _encrypt_cache(tmp_path / "cache.key")
+    with Archive(tmp_path / "archive") as archive:
+        paths = _store_series(archive, 3)
+    with sqlite3.connect(tmp_path / "archive" / "index.sqlite") as index:
+        index.execute("UPDATE instances SET durable = 0")  # as if the power went before the deferred flush
+    paths[0].write_bytes(paths[0].read_bytes()[:-100])  # this one did not reach the disk whole
+    with Archive(tmp_path / "archive") as archive:
+        (series,) = archive.series(archive.studies()[0].study_instance_uid)
+        assert archive.instance_paths(series.series_instance_uid) == paths[1:]
+        assert all(read_dataset(path).PatientName == "Secret^Name" for path in paths[1:])
