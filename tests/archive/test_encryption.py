@@ -23,7 +23,7 @@ from workstation.dicom.model import read_patients
 from workstation.dicom.reading import read_dataset
 from workstation.security.deidentify import DeidentificationKey, export_deidentified
 from workstation.settings.home import workstation_home
-from workstation.volume.assembly import assemble_volume
+from workstation.volume.assembly import assemble_volume, decode_instance_frames
 
 CT_FOLDER = "ct_volume/pancreatic_ct_cbct_seg_philips_ct/dicom"
 
@@ -224,3 +224,17 @@ def test_unflushed_encrypted_files_are_checked_after_a_crash(tmp_path):
         (series,) = archive.series(archive.studies()[0].study_instance_uid)
         assert archive.instance_paths(series.series_instance_uid) == paths[1:]
         assert all(read_dataset(path).PatientName == "Secret^Name" for path in paths[1:])
+
+
+@pytest.mark.shared_data
+def test_every_transfer_syntax_decodes_the_same_from_an_encrypted_cache(shared_dicom, tmp_path):
+    _encrypt_cache(tmp_path / "cache.key")
+    with Archive(tmp_path / "archive") as archive:
+        assert archive.import_paths([shared_dicom / "transfer_syntaxes/dcm_qa_ts_siemens_trio"]).imported == 9
+        paths = [path for study in archive.studies() for series in archive.series(study.study_instance_uid)
+                 for path in archive.instance_paths(series.series_instance_uid)]
+    assert all(_encrypted(path) for path in paths)
+    frames = [decode_instance_frames(str(path), (0,)) for path in paths]
+    assert all(not isinstance(frame, str) for frame in frames), frames
+    for frame in frames[1:]:
+        np.testing.assert_array_equal(frame[0], frames[0][0])
