@@ -59,6 +59,8 @@ def run_application(screenshot: str | None = None) -> int:
         if not screenshot:  # a check run must never wait on a dialog; the command line reports it too
             QMessageBox.critical(None, "Workstation", str(error))
         raise
+    if archive.lost_key_message and not screenshot:  # encrypted files of a lost key were dropped as missing
+        QMessageBox.warning(None, "Workstation", archive.lost_key_message)
     try:
         window = build_main_window(archive)
         security = StationSecurity.open(background_forwarding=True)  # first: the outbox's sends are audited
