@@ -18,7 +18,10 @@ from tests.archive.factories import assert_index_and_files_agree
 from workstation.archive import Archive
 from workstation.net.job_queue import JobState, RetrieveQueues
 from workstation.net.retrieve import retrieve
+from workstation.net import retrieve as retrieve_module
+from workstation.net.middle_slice import middle_instance
 from workstation.net.storage_scp import StorageSCP
+from workstation.net.transfer import Transfer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +39,7 @@ def ct(ct_files):
         "study": headers[0].StudyInstanceUID,
         "series": headers[0].SeriesInstanceUID,
         "uids": {header.SOPInstanceUID: path for header, path in zip(headers, ct_files)},
+        "middle": next(header.SOPInstanceUID for header in headers if header.InstanceNumber == 134 // 2 + 1),
     }
 
 
@@ -58,6 +62,39 @@ def test_retrieve_whole_ct_study(pacs, local, archive, ct, method):
     assert seen[-1].received_instances == 134 and seen[-1].received_bytes == report.received_bytes
     assert [snapshot.received_instances for snapshot in seen] == sorted(snapshot.received_instances for snapshot in seen)
     assert_complete(archive, ct)
+
+
+@pytest.mark.parametrize("method", ["get", "move", "web"])
+def test_middle_slice_is_looked_up_without_listing_the_study(pacs, local, ct, method):
+    instance = middle_instance(pacs.node(method=method), local, ct["study"])
+    assert instance is not None
+    assert (instance.sop_instance_uid, instance.series_instance_uid, instance.study_instance_uid) == (
+        ct["middle"], ct["series"], ct["study"])
+
+
+@pytest.mark.parametrize("method", ["get", "move", "web"])
+def test_first_whole_study_retrieve_fetches_the_middle_slice_on_its_own(pacs, local, archive, ct, method, monkeypatch):
+    """The middle slice comes by a request of its own (C-GET/C-MOVE: an image-level identifier sent before the
+    study-level one; WADO-RS: a single-instance request beside the stream), and the study's second copy of it
+    is dropped unwritten."""
+    sent = []
+    for name in ("c_get", "c_move"):
+        original = getattr(retrieve_module, name)
+
+        def spy(node, local_node, identifiers, *rest, original=original):
+            sent.extend((item.QueryRetrieveLevel, item.get("SOPInstanceUID", "")) for item in identifiers)
+            return original(node, local_node, identifiers, *rest)
+
+        monkeypatch.setattr(retrieve_module, name, spy)
+    transfer = Transfer(archive)
+    report = retrieve(pacs.node(method=method), local, archive, ct["study"], transfer=transfer)
+    assert transfer.middle_instance_uid == ct["middle"]
+    assert report.middle_instance_seconds is not None and report.middle_instance_seconds <= report.elapsed_seconds
+    assert report.received_instances == 134 and transfer.duplicates == 1
+    if method != "web":
+        assert sent == [("IMAGE", ct["middle"]), ("STUDY", "")]
+    assert_complete(archive, ct)
+    assert_index_and_files_agree(archive)
 
 
 @pytest.mark.parametrize("method", ["get", "move", "web"])

@@ -72,8 +72,10 @@ def run(args: argparse.Namespace) -> int:
     for job in jobs:
         if job.state is JobState.DONE and job.report is not None:
             report = job.report
+            middle = ("" if report.middle_instance_seconds is None
+                      else f", middle slice on disk after {report.middle_instance_seconds:.2f} s")
             print(f"{report.study_instance_uid}: {report.received_instances} instances retrieved "
-                  f"({report.received_bytes / 1e6:.1f} MB in {report.elapsed_seconds:.1f} s), "
+                  f"({report.received_bytes / 1e6:.1f} MB in {report.elapsed_seconds:.1f} s{middle}), "
                   f"{report.already_present} already in the archive, {report.total_instances} in total")
         else:
             failures += 1

@@ -1,8 +1,9 @@
 """Retrieve a study or series into the archive by the node's method; a retry fetches only what is missing.
 
-A study not yet here comes by one study-level request. Otherwise: list the remote instances (C-FIND
-image level, or QIDO-RS), subtract what the archive holds, fetch the rest (middle slice first). Either
-way the end checks that every instance the PACS reported is now in the archive.
+A study not yet here comes by one study-level request, its middle slice fetched first on its own.
+Otherwise: list the remote instances (C-FIND image level, or QIDO-RS), subtract what the archive holds,
+fetch the rest (middle slice first). Either way the end checks that every instance the PACS reported
+is now in the archive.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
-from workstation.net.dicomweb import qido, qido_instances
+from workstation.core.errors import WorkstationError
+from workstation.net.dicomweb import qido, qido_instances, session_for
 from workstation.net.dimse_retrieve import c_get, c_move
 from workstation.net.errors import PacsError
 from workstation.net.find import c_find, find_instances
+from workstation.net.middle_slice import middle_instance
+from workstation.net.query_results import RemoteInstance
 from workstation.net.retrieve_plan import retrieve_identifiers
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import InstanceArchive, ProgressCallback, Transfer
-from workstation.net.wado import wado_rs, wado_rs_stream
+from workstation.net.wado import fetch_instance, wado_rs, wado_rs_stream
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ class RetrieveReport:
     received_bytes: int
     elapsed_seconds: float
     first_instance_seconds: float | None
+    middle_instance_seconds: float | None = None  # the middle slice of the largest series on disk (None: unknown)
 
 
 @contextlib.contextmanager
@@ -83,32 +88,64 @@ def _fetch_whole_study(node: PacsNode, local: LocalNode, archive: InstanceArchiv
                        transfer: Transfer, storage_scp: StorageSCP | None) -> StudySummary | None:
     """First retrieve of a study (nothing of it here yet): one study-level request, no instance listing.
 
-    The study-level query (instance count for progress and the final check) runs beside a WADO-RS
-    stream; C-GET and C-MOVE wait for it, C-GET because it must offer the study's SOP classes. Returns None, having fetched nothing, when the PACS does not say which SOP classes the study
-    holds, since C-GET must offer them: the caller then lists the instances instead.
+    The study-level query (instance count for progress and the final check) and the middle slice's
+    lookup run beside a WADO-RS stream, the middle slice then fetched by a request of its own (the
+    stream's copy is found in the index and not written again). C-GET and C-MOVE wait for both: C-GET
+    must offer the study's SOP classes, and the middle slice goes first as an image-level identifier on
+    the same association (the study-level one sends it again; the archive drops that copy unwritten).
+    Returns None, having fetched nothing, when the PACS does not say which SOP classes the study holds,
+    since C-GET must offer them: the caller then lists the instances instead.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="study-summary") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="study-summary") as pool:
         pending = pool.submit(study_summary, node, local, study_instance_uid)
         if node.retrieve_method == "web":
             pending.add_done_callback(
                 lambda done: done.exception() is None and transfer.expect_count(done.result().number_of_instances)
             )
+            middle = pool.submit(_fetch_middle_by_wado, node, local, study_instance_uid, transfer)
             wado_rs_stream(node, study_instance_uid, transfer)
+            middle.result()
             return pending.result()
+        middle = pool.submit(middle_instance, node, local, study_instance_uid)
         summary = pending.result()
         identifier = Dataset()
         identifier.QueryRetrieveLevel = "STUDY"
         identifier.StudyInstanceUID = study_instance_uid
+        identifiers = _middle_first(middle.result(), transfer) + [identifier]
         if node.retrieve_method == "move":
             transfer.expect_count(summary.number_of_instances)
             with _move_destination(archive, local, storage_scp, transfer):
-                c_move(node, local, [identifier], transfer)
+                c_move(node, local, identifiers, transfer)
             return summary
         if not summary.sop_classes:
             return None
         transfer.expect_count(summary.number_of_instances)
-        c_get(node, local, [identifier], set(summary.sop_classes), transfer)
+        c_get(node, local, identifiers, set(summary.sop_classes), transfer)
         return summary
+
+
+def _fetch_middle_by_wado(node: PacsNode, local: LocalNode, study_instance_uid: str, transfer: Transfer) -> None:
+    """Beside the study stream: look up the middle slice and fetch it alone (a failure only costs the head start)."""
+    instance = middle_instance(node, local, study_instance_uid)
+    if instance is None or transfer.cancelled or not transfer.mark_middle(instance.sop_instance_uid):
+        return
+    try:
+        with session_for(node, connections=1) as session:
+            fetch_instance(session, node, instance, transfer)
+    except WorkstationError as error:
+        log.warning("middle slice of %s not fetched first: %s", study_instance_uid, error)
+
+
+def _middle_first(instance: RemoteInstance | None, transfer: Transfer) -> list[Dataset]:
+    """An image-level identifier for the middle slice to send before the study-level one ([] when unknown)."""
+    if instance is None or not transfer.mark_middle(instance.sop_instance_uid):
+        return []
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = "IMAGE"
+    identifier.StudyInstanceUID = instance.study_instance_uid
+    identifier.SeriesInstanceUID = instance.series_instance_uid
+    identifier.SOPInstanceUID = instance.sop_instance_uid
+    return [identifier]
 
 
 def retrieve(
@@ -189,4 +226,5 @@ def _report(study_instance_uid: str, series_instance_uid: str, method: str, tota
         total_instances=total, already_present=already_present,
         received_instances=snapshot.received_instances, received_bytes=snapshot.received_bytes,
         elapsed_seconds=snapshot.elapsed_seconds, first_instance_seconds=snapshot.first_instance_seconds,
+        middle_instance_seconds=snapshot.middle_instance_seconds,
     )

@@ -1,7 +1,8 @@
 """Progress, cancel and the archive hand-off shared by every retrieve method (C-GET, C-MOVE, WADO-RS).
 
 A ``Transfer`` knows which instances it wants, stores each received one into the archive as the
-encoded bytes it came in, and counts instances, bytes and the time until the first one was on disk.
+encoded bytes it came in, and counts instances, bytes and the time until the first one, and the middle
+slice (the one the viewer opens on, fetched first), were on disk.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class InstanceArchive(Protocol):
 
 @dataclass(frozen=True)
 class RetrieveProgress:
-    """A snapshot for the progress bar: counts, bytes, rate and time to the first instance."""
+    """A snapshot for the progress bar: counts, bytes, rate, time to the first instance and to the middle slice."""
 
     total_instances: int
     received_instances: int
@@ -46,6 +47,7 @@ class RetrieveProgress:
     already_present: int
     elapsed_seconds: float
     first_instance_seconds: float | None
+    middle_instance_seconds: float | None = None  # None: not known (yet) which instance is the middle slice
 
     @property
     def bytes_per_second(self) -> float:
@@ -77,6 +79,8 @@ class Transfer:
         self.duplicates = 0
         self.started = time.perf_counter()
         self.first_instance_seconds: float | None = None
+        self.middle_instance_uid = ""
+        self.middle_instance_seconds: float | None = None
         self.last_received_at = time.monotonic()
         self.store_errors: list[str] = []
         self.move_message_ids: set[int] = set()
@@ -103,6 +107,18 @@ class Transfer:
         if move_message_id is not None and move_message_id in self.move_message_ids:
             return True
         return sop_instance_uid in self._wanted
+
+    def mark_middle(self, sop_instance_uid: str) -> bool:
+        """Name the middle slice (fetched first); False, with its time set, when the archive holds it already."""
+        with self._lock:
+            self.middle_instance_uid = sop_instance_uid
+        if not self.archive.has_instance(sop_instance_uid):
+            return True
+        with self._lock:
+            if self.middle_instance_seconds is None:
+                self.middle_instance_seconds = time.perf_counter() - self.started
+        self._report()
+        return False
 
     def store(self, data: bytes) -> StoredInstance:
         """Put one received Part 10 file into the archive and count it; archive errors propagate."""
@@ -156,6 +172,8 @@ class Transfer:
                 self.received_bytes += size
                 if self.first_instance_seconds is None:
                     self.first_instance_seconds = time.perf_counter() - self.started
+            if result.sop_instance_uid == self.middle_instance_uid and self.middle_instance_seconds is None:
+                self.middle_instance_seconds = time.perf_counter() - self.started
         self._report()
 
     def snapshot(self) -> RetrieveProgress:
@@ -167,6 +185,7 @@ class Transfer:
                 already_present=self.already_present,
                 elapsed_seconds=time.perf_counter() - self.started,
                 first_instance_seconds=self.first_instance_seconds,
+                middle_instance_seconds=self.middle_instance_seconds,
             )
 
     def _report(self) -> None:

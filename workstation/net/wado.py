@@ -42,9 +42,18 @@ def instance_url(node: PacsNode, instance: RemoteInstance) -> str:
             f"/instances/{instance.sop_instance_uid}")
 
 
+def fetch_instance(session: requests.Session, node: PacsNode, instance: RemoteInstance, transfer: Transfer) -> None:
+    """One instance by its own WADO-RS request, stored before this returns."""
+    response = request(session, node, "GET", instance_url(node, instance), "an instance retrieve",
+                       headers={"Accept": ACCEPT_PART10})
+    transfer.store(single_part(response.content, response.headers.get("Content-Type", "")))
+
+
 def wado_rs(node: PacsNode, wanted: list[RemoteInstance], transfer: Transfer,
             parallel: int = PARALLEL_REQUESTS) -> None:
     ordered = middle_first(wanted)
+    if ordered:
+        transfer.mark_middle(ordered[0].sop_instance_uid)
     sessions = threading.local()
     opened: list[requests.Session] = []
     opened_lock = threading.Lock()
@@ -57,11 +66,8 @@ def wado_rs(node: PacsNode, wanted: list[RemoteInstance], transfer: Transfer,
         return sessions.value
 
     def fetch(instance: RemoteInstance) -> None:
-        if transfer.cancelled:
-            return
-        response = request(session(), node, "GET", instance_url(node, instance), "an instance retrieve",
-                           headers={"Accept": ACCEPT_PART10})
-        transfer.store(single_part(response.content, response.headers.get("Content-Type", "")))
+        if not transfer.cancelled:
+            fetch_instance(session(), node, instance, transfer)
 
     try:
         if ordered:
