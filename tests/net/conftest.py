@@ -126,10 +126,13 @@ class FakePacs:
     """A pynetdicom SCP serving ``files`` by C-FIND (image level) and C-GET, misbehaving on request.
 
     ``find_delay`` seconds of silence before answering a C-FIND (a slow server); ``abort_after`` instances
-    sent by C-GET before it aborts the association (a peer abort).
+    sent by C-GET before it aborts the association (a peer abort); ``find_answers`` repeats the C-FIND
+    answers (new Study Instance UIDs) until that many were sent, stopping early on a C-CANCEL
+    (``find_sent`` and ``find_cancelled`` say what happened).
     """
 
-    def __init__(self, files: list[Path], find_delay: float = 0.0, abort_after: int | None = None) -> None:
+    def __init__(self, files: list[Path], find_delay: float = 0.0, abort_after: int | None = None,
+                 find_answers: int | None = None) -> None:
         from pynetdicom import AE, evt
         from pynetdicom.sop_class import (
             CTImageStorage, StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
@@ -137,7 +140,8 @@ class FakePacs:
         )
 
         self.datasets = [pydicom.dcmread(path) for path in files]
-        self.find_delay, self.abort_after = find_delay, abort_after
+        self.find_delay, self.abort_after, self.find_answers = find_delay, abort_after, find_answers
+        self.find_sent, self.find_cancelled = 0, False
         self.port = free_port()
         ae = AE(ae_title="FAKEPACS")
         for model in (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet, Verification):
@@ -148,11 +152,22 @@ class FakePacs:
 
     def _find(self, event):
         time.sleep(self.find_delay)
-        for dataset in self.datasets:
+        count = self.find_answers or len(self.datasets)
+        for number in range(count):
+            if event.is_cancelled:
+                self.find_cancelled = True
+                yield 0xFE00, None
+                return
+            dataset = self.datasets[number % len(self.datasets)]
             answer = pydicom.Dataset()
             answer.QueryRetrieveLevel = "IMAGE"
-            for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber"):
+            for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber",
+                            "PatientID"):
                 setattr(answer, keyword, dataset.get(keyword, ""))
+            if self.find_answers:
+                answer.StudyInstanceUID = pydicom.uid.generate_uid()
+                time.sleep(0.002)  # a real PACS's pace: the C-CANCEL can overtake the answers
+            self.find_sent += 1
             yield 0xFF00, answer
 
     def _get(self, event):

@@ -76,7 +76,7 @@ def test_demo_pacs_starts_seeded_and_stops(capsys):
     try:
         assert main(["pacs", "start-demo"]) == 0
         assert "demo PACS running" in capsys.readouterr().out
-        assert main(["query", "--pacs", "demo", "--json"]) == 0
+        assert main(["query", "--pacs", "demo", "--all", "--json"]) == 0
         studies = json.loads(capsys.readouterr().out)
         assert len(studies) >= 3
         assert main(["pacs", "start-demo"]) == 0  # already running: found, not started twice

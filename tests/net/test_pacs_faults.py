@@ -48,7 +48,7 @@ def test_dicomweb_server_not_running():
     node = PacsNode(name="web-down", dicomweb_url=f"http://127.0.0.1:{free_port()}/dicom-web",
                     retrieve_method="web", connect_timeout=3)
     with pytest.raises(PacsError, match="Cannot reach the DICOMweb server"):
-        query_studies(node, LocalNode())
+        query_studies(node, LocalNode(), PatientID="123")
 
 
 def test_wrong_called_ae_title_is_refused(tmp_path, local, storage_port):
@@ -169,7 +169,7 @@ def test_slow_dicomweb_server_beyond_the_timeout(local):
                         retrieve_method="web", network_timeout=1)
         started = time.monotonic()
         with pytest.raises(PacsError, match="did not answer the study query in time"):
-            query_studies(node, local)
+            query_studies(node, local, PatientID="123")
         assert time.monotonic() - started < 2.5
     finally:
         server.shutdown()

@@ -55,10 +55,14 @@ def request(session: requests.Session, node: PacsNode, method: str, url: str, wh
     return response
 
 
-def qido(node: PacsNode, path: str, level: str, match: Mapping[str, str], session: requests.Session | None = None) -> list[Dataset]:
-    """One QIDO-RS search; ``path`` is relative to the base URL (``studies``, ``studies/UID/instances``)."""
+def qido(node: PacsNode, path: str, level: str, match: Mapping[str, str], session: requests.Session | None = None,
+         limit: int | None = None) -> list[Dataset]:
+    """One QIDO-RS search; ``path`` is relative to the base URL (``studies``, ``studies/UID/instances``);
+    ``limit`` asks the server for at most that many matches."""
     params: list[tuple[str, str]] = [(keyword, value) for keyword, value in match.items() if value]
     params += [("includefield", keyword) for keyword in RETURN_KEYS[level]]
+    if limit is not None:
+        params.append(("limit", str(limit)))
     own_session = session is None
     session = session or session_for(node)
     try:
@@ -70,13 +74,14 @@ def qido(node: PacsNode, path: str, level: str, match: Mapping[str, str], sessio
     if response.status_code == 204 or not response.content:
         return []
     try:
-        return [Dataset.from_json(item) for item in response.json()]
+        found = [Dataset.from_json(item) for item in response.json()]
     except ValueError as error:
         raise PacsError(f"The DICOMweb server sent a query answer that is not DICOM JSON ({error}).") from error
+    return found if limit is None else found[:limit]  # a server that ignores ``limit`` is cut here
 
 
-def qido_studies(node: PacsNode, **match: str) -> list[RemoteStudy]:
-    return [RemoteStudy.from_dataset(found) for found in qido(node, "studies", "STUDY", match)]
+def qido_studies(node: PacsNode, limit: int | None = None, **match: str) -> list[RemoteStudy]:
+    return [RemoteStudy.from_dataset(found) for found in qido(node, "studies", "STUDY", match, limit=limit)]
 
 
 def qido_series(node: PacsNode, study_instance_uid: str, **match: str) -> list[RemoteSeries]:

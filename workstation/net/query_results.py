@@ -132,6 +132,23 @@ class RemoteInstance:
         )
 
 
+@dataclass(frozen=True)
+class StudyMatches:
+    """A capped study search: the first ``limit`` matches, and whether the PACS holds more."""
+
+    studies: list[RemoteStudy]
+    limit: int
+    more: bool
+
+    @property
+    def notice(self) -> str:
+        """What to tell the user when the list is cut ("" when it is complete)."""
+        if not self.more:
+            return ""
+        return (f"More than {self.limit} studies match; only the first {self.limit} are listed. Narrow the search "
+                "(patient, accession or a shorter date range).")
+
+
 # Return keys each level asks for; both C-FIND identifiers and QIDO includefield lists are built from them.
 RETURN_KEYS: dict[str, tuple[str, ...]] = {
     "PATIENT": ("PatientID", "IssuerOfPatientID", "PatientName", "PatientBirthDate", "PatientSex",

@@ -47,6 +47,7 @@ class PacsNode:
     client_key: str = ""
     connect_timeout: float = 10.0
     network_timeout: float = 30.0
+    query_limit: int = 500  # most studies one search lists ("more than N: narrow the search" beyond)
 
     def __post_init__(self) -> None:
         if not self.retrieve_method:
@@ -60,6 +61,8 @@ class PacsNode:
             raise PacsSettingsError(f"PACS node {self.name!r}: AE title {self.aet!r} must be 1-16 printable characters")
         if not 0 < self.port < 65536:
             raise PacsSettingsError(f"PACS node {self.name!r}: port {self.port} is not between 1 and 65535")
+        if self.query_limit < 1:
+            raise PacsSettingsError(f"PACS node {self.name!r}: query limit {self.query_limit} must be at least 1")
         if self.retrieve_method == "web" and not self.dicomweb_url:
             raise PacsSettingsError(f"PACS node {self.name!r}: DICOMweb retrieval needs a DICOMweb URL")
         if self.retrieve_method != "web" and not self.aet:

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
 from workstation.net.job_queue import JobState, RetrieveJob
-from workstation.net.query import query_studies
-from workstation.net.query_results import RemoteStudy
+from workstation.net.query import require_bounded, search_studies
+from workstation.net.query_results import RemoteStudy, StudyMatches
 from workstation.net.service import PacsService
 from workstation.settings.pacs_nodes import PacsNode
 from workstation._qt.background import BackgroundTasks
@@ -90,7 +90,7 @@ class PacsPanel(QWidget):
             self.node_box.addItem(f"{node.name} ({node.address}, {node.retrieve_method})", node.name)
         self.form = SearchForm()
         self.search_button = QPushButton("&Search")
-        self.search_button.clicked.connect(self.search)
+        self.search_button.clicked.connect(lambda: self.search())
         for edit in self.form.fields.values():
             edit.returnPressed.connect(self.search)
         self.message_label = QLabel()
@@ -135,7 +135,7 @@ class PacsPanel(QWidget):
             self.show_message("No PACS node is configured. Add one with `workstation pacs add` "
                               "(or run `make run` for the demo PACS), then restart the workstation.", error=True)
         else:
-            self.show_message("Search by patient, accession, date or modality; leave all empty to list every study.")
+            self.show_message("Search by patient, accession or study date (a modality narrows it further).")
         if service is not None and service.storage_problem:
             self.storage_label.setText(f"C-MOVE is off: {service.storage_problem}")
             self.storage_label.setStyleSheet(_ERROR_STYLE)
@@ -208,13 +208,17 @@ class PacsPanel(QWidget):
         name = self.node_box.currentData()
         return self.service.settings.node(name) if self.service and name else None
 
-    def search(self) -> None:
+    def search(self, browse: bool = False) -> None:
+        """Search the chosen node with the form's keys; ``browse`` lists without any (capped: the first
+        screen of a new user), otherwise a search must name a patient, an accession or dates."""
         node = self.current_node()
         if node is None:
             self.show_message("No PACS node to search: configure one with `workstation pacs add`.", error=True)
             return
         try:
             match = self.form.match()
+            if not browse:
+                require_bounded(match)
         except WorkstationError as error:
             self.show_message(str(error), error=True)
             return
@@ -223,19 +227,23 @@ class PacsPanel(QWidget):
         local = self.service.settings.local
         self.show_message(f"Searching PACS {node.name!r}…")
         self.tasks.submit(
-            lambda: self._run_search(node, local, match),
-            lambda results: self._show_results(generation, node, results),
+            lambda: self._run_search(node, local, match, browse),
+            lambda answer: self._show_results(generation, node, *answer),
             lambda text: self._search_failed(generation, text),
             f"Searching PACS {node.name!r}",
         )
 
-    def _run_search(self, node: PacsNode, local, match: dict[str, str]) -> list[SearchResult]:
+    def _run_search(self, node: PacsNode, local, match: dict[str, str],
+                    browse: bool) -> tuple[list[SearchResult], StudyMatches]:
         """Worker: the PACS's answer, each study with how many of its instances the archive holds."""
-        found = self.access.visible_studies(query_studies(node, local, **match))
+        matches = search_studies(node, local, match, browse=browse)
+        found = self.access.visible_studies(matches.studies)
         self.access.searched(node, match)
-        return [SearchResult(study, len(self.archive.instance_uids(study.study_instance_uid))) for study in found]
+        held = [SearchResult(study, len(self.archive.instance_uids(study.study_instance_uid))) for study in found]
+        return held, matches
 
-    def _show_results(self, generation: int, node: PacsNode, results: list[SearchResult]) -> None:
+    def _show_results(self, generation: int, node: PacsNode, results: list[SearchResult],
+                      matches: StudyMatches) -> None:
         if generation != self._search_generation:
             return  # an older search answering late
         self.results.set_results(results)
@@ -244,6 +252,9 @@ class PacsPanel(QWidget):
             self.results_view.selectRow(0)
             self.results_view.setFocus()
         count = len(results)
+        if matches.more:
+            self.show_message(f"PACS {node.name!r}: {matches.notice}", error=True)
+            return
         self.show_message(f"PACS {node.name!r}: {count} {'study' if count == 1 else 'studies'} found."
                           + (" Enter retrieves the selected ones." if results else " Widen the search."))
 

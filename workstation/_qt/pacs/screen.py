@@ -63,7 +63,8 @@ class PacsScreen(QObject):
 
     def offer_when_archive_empty(self) -> None:
         """A new user's first screen: with nothing local yet and a PACS configured, show the PACS page listing
-        what the first node holds (the archive is checked in a worker; a big one is never listed on the GUI)."""
+        what the first node holds, up to its query limit (the archive is checked in a worker; a big one is
+        never listed on the GUI)."""
         if self.service is None or not self.service.settings.nodes:
             return
         self.panel.tasks.submit(lambda: not self.window.archive.patients(), self._archive_checked,
@@ -72,7 +73,7 @@ class PacsScreen(QObject):
     def _archive_checked(self, empty: bool) -> None:
         if empty and self.window.pages.currentWidget() is self.window.study_browser:
             self.show_panel()
-            self.panel.search()
+            self.panel.search(browse=True)
 
     def prefetch_node(self) -> str:
         """The worklist's PACS node (worklist settings ``pacs_node``), else the first configured node."""
