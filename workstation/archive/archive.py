@@ -4,8 +4,9 @@ An instance is written to a temporary file, flushed, renamed into place, then in
 so after a kill at any point the only debris is a temporary file or a file not in the index, which the
 next opening removes. Files the index lists always exist (rows whose file vanished are dropped too).
 A copy fetched from a PACS is flushed after it is indexed (``deferred_flush``); until then its row is
-marked not durable, and an opening after a crash checks such files (present, complete, parseable) and
-drops the broken ones, so a resumed retrieve fetches them again.
+marked not durable with the boot it was written in, and an opening after a reboot (an OS crash or power
+loss may have cut such files short) checks them (present, complete, parseable) and drops the broken
+ones, so a resumed retrieve fetches them again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workstation.archive.deferred_flush import DeferredFlush
+from workstation.archive.deferred_flush import DeferredFlush, current_boot_id
 from workstation.archive.encryption import CacheCipher, convert_files
 from workstation.archive.eviction import studies_to_evict
 from workstation.archive.group_commit import GroupCommit
@@ -47,7 +48,7 @@ LOCK_NAME = "archive.lock"
 BATCH_FILES = 64
 BATCH_BYTES = 64 << 20
 WRITER_THREADS = 2
-CLOSE_FLUSH_SECONDS = 30.0  # closing waits this long at most for retrieved files to reach the disk
+CLOSE_FLUSH_SECONDS = 30.0  # where the boot cannot be told, closing waits this long at most for the flush
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Archive:
         self._group_commit: GroupCommit[_Written, bool] = GroupCommit(self._file)
         self._open_studies: Counter[str] = Counter()
         self._deferred_flush = DeferredFlush(self._flush_retrieved)
+        self._boot_id = current_boot_id()
         try:
             self._index = ArchiveIndex(self.folder / INDEX_NAME)
             self._cipher = CacheCipher(self.folder)  # encrypt_cache in security.json
@@ -105,9 +107,12 @@ class Archive:
     def open_default(cls) -> Archive:
         return cls(archive_folder())
 
-    def close(self, flush_timeout: float = CLOSE_FLUSH_SECONDS) -> None:
-        """Wait (up to ``flush_timeout`` s) for retrieved files to reach the disk, then close; what is left
-        unflushed stays marked not durable and is checked at the next opening."""
+    def close(self, flush_timeout: float | None = None) -> None:
+        """Close, waiting up to ``flush_timeout`` s for retrieved files to be flushed; by default not at all
+        where the boot ID is known (what is left reaches the disk by the kernel's write-back, and is checked
+        at an opening after a reboot), else up to ``CLOSE_FLUSH_SECONDS``."""
+        if flush_timeout is None:
+            flush_timeout = 0.0 if self._boot_id else CLOSE_FLUSH_SECONDS
         self._deferred_flush.close(flush_timeout)
         self._index.close()
         self._process_lock.release()
@@ -235,7 +240,7 @@ class Archive:
                 if durable:
                     self._store.sync_folders(durable)
                 added = self._index.add_instances(
-                    [(item.header, item.relative, item.size, item.durable) for item in placed])
+                    [(item.header, item.relative, item.size, item.durable) for item in placed], boot_id=self._boot_id)
             except (OSError, ArchiveError) as error:
                 for item in fresh.values():
                     self._store.discard(item.temporary)
@@ -384,15 +389,19 @@ class Archive:
             )
 
     def _check_not_durable(self, missing: set[str]) -> list[str]:
-        """Check retrieved files a crash may have caught before their flush; return the broken ones.
+        """Check retrieved files not flushed yet that a reboot since may have cut short; return the broken ones.
 
-        A file is kept when it has the recorded size and parses as the instance its row names (the
-        pixel data included: no truncation); kept files are flushed in the background and marked durable.
+        Files written in this boot are whole (the kernel holds or wrote their data). Others are kept when
+        they have the recorded size and parse as the instance their row names (the pixel data included: no
+        truncation). Kept files are flushed in the background and marked durable.
         """
         broken: list[str] = []
         sound: list[str] = []
-        for relative, (sop_instance_uid, size) in self._index.not_durable().items():
+        for relative, (sop_instance_uid, size, boot) in self._index.not_durable().items():
             if relative in missing:
+                continue
+            if boot and boot == self._boot_id:
+                sound.append(relative)
                 continue
             try:
                 data = self._store.read(relative)

@@ -6,7 +6,10 @@ and indexed as not durable; this worker flushes such files in the background, in
 durable. It starts once filing has paused (``SETTLE_SECONDS``), or once much is pending, so it does not
 compete with a transfer in full flow; several threads flush at once, since each fsync mostly waits
 on the disk's journal (one thread flushing file after file was slower than the whole transfer).
-What a crash or power loss leaves not durable is checked at the next opening (see ``Archive``).
+What is not durable when the archive closes is left to the kernel's own write-back (as every program
+that does not fsync does): only a crash of the operating system or a power loss can lose it, and both
+change the boot ID, so an opening in the same boot trusts such files and an opening after a reboot
+checks them (see ``Archive``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from workstation.core.errors import ArchiveError
 
@@ -23,7 +27,17 @@ log = logging.getLogger(__name__)
 SLICE_FILES = 16  # flushed, then marked durable, together; closing waits for at most the slices in progress
 FLUSH_THREADS = 8
 SETTLE_SECONDS = 0.1  # flushing starts after this long without new files...
-PENDING_LIMIT = 1024  # ...or once this many files wait
+PENDING_LIMIT = 256  # ...or once this many files wait (bounds the backlog left to flush after a long transfer)
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def current_boot_id() -> str:
+    """This boot of the operating system (Linux), or "" where it cannot be told (unflushed files are then
+    always checked after the archive closed, and closing waits for the flush)."""
+    try:
+        return BOOT_ID.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 class DeferredFlush:
@@ -76,7 +90,7 @@ class DeferredFlush:
         for thread in threads:
             thread.join()  # at most the slices in progress
         if left:
-            log.warning("archive flush stopped with %d retrieved files not yet flushed; checked at next opening", left)
+            log.info("archive closed with %d retrieved files not flushed yet (left to the kernel's write-back)", left)
         return left
 
     def _run(self) -> None:

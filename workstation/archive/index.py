@@ -3,7 +3,8 @@
 WAL mode lets readers (the study browser, a writer thread checking for a duplicate) run while a writer
 files instances: reads and writes each have one connection, shared under a lock across the storage SCP's
 threads. Writes go in transactions, one per batch. An instance row whose file is not yet flushed to disk
-(a copy fetched from a PACS, flushed in the background) has ``durable = 0`` until the flush is done.
+(a copy fetched from a PACS, flushed in the background) has ``durable = 0`` until the flush is done, and
+``written_boot``, the operating system's boot it was written in (a reboot since is what could have lost it).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS instances (
     path TEXT NOT NULL UNIQUE,
     size_bytes INTEGER NOT NULL,
     stored_at REAL NOT NULL,
-    durable INTEGER NOT NULL DEFAULT 1
+    durable INTEGER NOT NULL DEFAULT 1,
+    written_boot TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS instances_by_series ON instances (series_instance_uid);
 """
@@ -102,6 +104,8 @@ class ArchiveIndex:
             columns = {row[1] for row in self._connection.execute("PRAGMA table_info(instances)")}
             if "durable" not in columns:  # an index made before deferred flushes: every file in it was flushed
                 self._connection.execute("ALTER TABLE instances ADD COLUMN durable INTEGER NOT NULL DEFAULT 1")
+            if "written_boot" not in columns:
+                self._connection.execute("ALTER TABLE instances ADD COLUMN written_boot TEXT NOT NULL DEFAULT ''")
             self._connection.execute(NOT_DURABLE_INDEX)
             self._connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._connection.execute("COMMIT")
@@ -156,8 +160,11 @@ class ArchiveIndex:
 
     # -- writing
 
-    def add_instances(self, entries: list[tuple[InstanceHeader, str, int, bool]], now: float | None = None) -> list[bool]:
+    def add_instances(self, entries: list[tuple[InstanceHeader, str, int, bool]], now: float | None = None,
+                      boot_id: str = "") -> list[bool]:
         """Index (header, relative path, size, durable) entries in one transaction; False for an instance already there.
+
+        ``boot_id``: the operating system's current boot, recorded with the rows not durable yet.
 
         Patient, study and series rows are written once per batch (a batch is mostly one series).
         """
@@ -196,9 +203,10 @@ class ArchiveIndex:
                     )
                 cursor = connection.execute(
                     "INSERT OR IGNORE INTO instances (sop_instance_uid, series_instance_uid, sop_class_uid,"
-                    " instance_number, path, size_bytes, stored_at, durable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " instance_number, path, size_bytes, stored_at, durable, written_boot)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (header.sop_instance_uid, header.series_instance_uid, header.sop_class_uid,
-                     header.instance_number, path, size, now, int(durable)),
+                     header.instance_number, path, size, now, int(durable), "" if durable else boot_id),
                 )
                 added.append(cursor.rowcount == 1)
             grown = {entry[0].study_instance_uid for entry, was_added in zip(entries, added) if was_added}
@@ -277,10 +285,11 @@ class ArchiveIndex:
         """Relative path -> size in bytes of every indexed file."""
         return dict(self._rows("SELECT path, size_bytes FROM instances"))
 
-    def not_durable(self) -> dict[str, tuple[str, int]]:
-        """Relative path -> (SOP Instance UID, size in bytes) of every row whose file may not be on disk yet."""
-        return {path: (uid, size) for path, uid, size in self._rows(
-            "SELECT path, sop_instance_uid, size_bytes FROM instances WHERE durable = 0")}
+    def not_durable(self) -> dict[str, tuple[str, int, str]]:
+        """Relative path -> (SOP Instance UID, size in bytes, boot written in) of every row whose file may not
+        be on disk yet."""
+        return {path: (uid, size, boot) for path, uid, size, boot in self._rows(
+            "SELECT path, sop_instance_uid, size_bytes, written_boot FROM instances WHERE durable = 0")}
 
     def patients(self) -> list[PatientRecord]:
         rows = self._rows(
