@@ -307,18 +307,10 @@ class SecurityController(QObject):
                 event.accept()  # no window shortcut runs while locked: keys go to the password field
                 return True
             if isinstance(watched, QWidget) and event.type() in INPUT_EVENTS:
-                return not self._inside_lock_screen(watched)
+                return self.lock_screen.holds_back(watched)
             return False
         if event.type() in INPUT_EVENTS:
             self.session.touch()
-        return False
-
-    def _inside_lock_screen(self, watched: QObject) -> bool:
-        node = watched
-        while node is not None:
-            if node is self.lock_screen:
-                return True
-            node = node.parent()
         return False
 
     def _check_idle(self) -> None:

@@ -119,6 +119,12 @@ class LockScreen(Cover):
         """Cover ``window`` too while locked (the image window on the image screens)."""
         self.curtains.append(Curtain(window))
 
+    def holds_back(self, widget: QWidget) -> bool:
+        """Whether input to ``widget`` waits for the unlock: anything in a covered window but the lock screen's
+        own fields. The login dialog of "Switch user…" is a window of its own, so it can be typed into."""
+        covered = {self.window_covered, *(curtain.window_covered for curtain in self.curtains)}
+        return widget.window() in covered and widget is not self and not self.isAncestorOf(widget)
+
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
         """Unlocked or another user logged in: the other windows show again (not when the window is minimised)."""
         if not event.spontaneous():
