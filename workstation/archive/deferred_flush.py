@@ -49,7 +49,7 @@ class DeferredFlush:
         self._pending: list[str] = []
         self._last_added = 0.0
         self._busy = 0  # slices being flushed
-        self._hurry = False  # someone waits: flush without settling
+        self._waiting = 0  # callers of ``wait``: flush without settling while there are any
         self._stopping = False
         self._threads: list[threading.Thread] = []
 
@@ -58,7 +58,7 @@ class DeferredFlush:
             return
         with self._condition:
             if self._stopping:
-                return  # closing: the rows stay not durable and are checked at the next opening
+                return  # closing: the rows stay not durable (the next opening takes them up)
             self._pending.extend(relative_paths)
             self._last_added = time.monotonic()
             if not self._threads:
@@ -71,12 +71,12 @@ class DeferredFlush:
     def wait(self, timeout: float) -> bool:
         """Wait until every path handed in so far is flushed (or failed); False when ``timeout`` ran out first."""
         with self._condition:
-            self._hurry = True
+            self._waiting += 1
             self._condition.notify_all()
             try:
                 return self._condition.wait_for(lambda: not self._pending and not self._busy, timeout)
             finally:
-                self._hurry = False
+                self._waiting -= 1
 
     def close(self, timeout: float) -> int:
         """Flush what is pending for up to ``timeout`` seconds, then stop; return how many paths were left."""
@@ -99,7 +99,7 @@ class DeferredFlush:
                 while not self._stopping:
                     if self._pending:
                         wait = self._last_added + SETTLE_SECONDS - time.monotonic()
-                        if wait <= 0 or self._hurry or len(self._pending) >= PENDING_LIMIT:
+                        if wait <= 0 or self._waiting or len(self._pending) >= PENDING_LIMIT:
                             break
                     else:
                         wait = None
@@ -111,7 +111,7 @@ class DeferredFlush:
             started = time.perf_counter()
             try:
                 self._flush(work)
-            except (OSError, ArchiveError) as error:  # the rows stay not durable: checked at the next opening
+            except (OSError, ArchiveError) as error:  # the rows stay not durable: the next opening takes them up
                 log.error("flushing %d retrieved files to disk failed: %s", len(work), error)
             log.debug("flushed %d retrieved files in %.3f s", len(work), time.perf_counter() - started)
             with self._condition:
