@@ -7,7 +7,9 @@ and our own error messages; the protocol parts used here are small.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Mapping
+from pathlib import Path
 
 import requests
 from pydicom.dataset import Dataset
@@ -21,28 +23,64 @@ log = logging.getLogger(__name__)
 DICOM_JSON = "application/dicom+json"
 
 
+def _readable(node: PacsNode, path: str, what: str) -> str:
+    if not Path(path).is_file():
+        log.error("PACS node %s: %s %s is not a readable file", node.name, what, path)
+        raise PacsError(f"The {what} {path} of PACS {node.name!r} cannot be read; fix the path in the PACS settings.")
+    return path
+
+
 def session_for(node: PacsNode, connections: int = 16) -> requests.Session:
-    """A keep-alive session with enough pooled connections for parallel WADO-RS requests."""
+    """A keep-alive session with enough pooled connections for parallel WADO-RS requests.
+
+    Over HTTPS the server's certificate is checked against the node's CA certificate (the system's CAs
+    when the node names none), and the node's client certificate is presented when it has one.
+    """
+    ca_certificate = _readable(node, node.ca_certificate, "CA certificate") if node.ca_certificate else ""
+    client = [_readable(node, path, what) for path, what in ((node.client_certificate, "client certificate"),
+                                                             (node.client_key, "client key")) if path]
     session = requests.Session()
     # DICOM on a LAN: compressing it costs the server ~30 ms per CT slice and saves nothing worth that.
     session.headers["Accept-Encoding"] = "identity"
     adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    if node.ca_certificate:
-        session.verify = node.ca_certificate
-    if node.client_certificate:
-        session.cert = (node.client_certificate, node.client_key) if node.client_key else node.client_certificate
+    if ca_certificate:
+        session.verify = ca_certificate
+    if client:
+        session.cert = tuple(client) if len(client) == 2 else client[0]
     return session
+
+
+def _certificate_rejected(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check failure wrapped somewhere in ``error`` (requests -> urllib3 -> ssl), if any."""
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return None
 
 
 def request(session: requests.Session, node: PacsNode, method: str, url: str, what: str, **kwargs) -> requests.Response:
     """One HTTP request with the node's timeouts; every failure becomes a PacsError naming ``what``."""
     try:
-        response = session.request(method, url, timeout=(node.connect_timeout, node.network_timeout), **kwargs)
+        # ``verify`` per request: requests lets REQUESTS_CA_BUNDLE override the session's own CA otherwise
+        response = session.request(method, url, timeout=(node.connect_timeout, node.network_timeout),
+                                   verify=session.verify, **kwargs)
     except requests.exceptions.SSLError as error:
         log.error("%s %s: TLS error %s", method, url, error)
-        raise PacsError(f"The certificate of {node.dicomweb_url} does not verify; check the node's CA certificate.") from error
+        rejected = _certificate_rejected(error)
+        if rejected is not None:
+            raise PacsError(f"The certificate of {node.dicomweb_url} does not verify ({rejected.verify_message}); "
+                            "nothing was transferred. Check the node's CA certificate in the PACS settings.") from error
+        raise PacsError(f"The TLS handshake with {node.dicomweb_url} failed for {what}; if the server asks for a "
+                        "client certificate, set the node's client certificate and key.") from error
     except requests.exceptions.ConnectionError as error:
         log.error("%s %s: %s", method, url, error)
         raise PacsError(f"Cannot reach the DICOMweb server {node.dicomweb_url} for {what}; is it running?") from error

@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from workstation.net.errors import PacsError
+from workstation.net.tls_front import TlsFront
 from workstation.settings.pacs_nodes import PacsNode
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,24 @@ class OrthancTls:
     require_client_certificate: bool = False
 
 
+@dataclass(frozen=True)
+class OrthancHttps:
+    """HTTPS for Orthanc's REST API and DICOMweb, served by a ``TlsFront`` on ``http_port`` in front of
+    Orthanc's own loopback HTTP port (Orthanc's ``SslEnabled`` crashes on Debian 12, see ``tls_front``).
+
+    Our own REST calls (readiness, upload) verify the certificate against ``ca_certificate``. With
+    ``trusted_client_certificates`` (a PEM of CAs) only clients presenting a certificate they signed get
+    in; our REST calls then present ``client_certificate`` and ``client_key``.
+    """
+
+    certificate: Path
+    private_key: Path
+    ca_certificate: Path
+    trusted_client_certificates: Path | None = None
+    client_certificate: Path | None = None
+    client_key: Path | None = None
+
+
 @dataclass
 class OrthancServer:
     """One Orthanc on loopback, owning ``folder`` (storage, index, worklists, config, log)."""
@@ -61,11 +80,14 @@ class OrthancServer:
     modalities: dict[str, tuple[str, str, int] | dict] = field(default_factory=dict)
     check_called_aet: bool = False
     tls: OrthancTls | None = None
+    https: OrthancHttps | None = None
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _front: TlsFront | None = field(default=None, init=False, repr=False)
+    _orthanc_http_port: int = field(default=0, init=False, repr=False)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"{'https' if self.https else 'http'}://127.0.0.1:{self.http_port}"
 
     @property
     def dicomweb_url(self) -> str:
@@ -77,11 +99,24 @@ class OrthancServer:
         return f"{self.aet}@127.0.0.1:{self.dicom_port}"
 
     def node(self, name: str = "orthanc", method: str = "get", **options: object) -> PacsNode:
-        """This server as a PACS node (DIMSE and DICOMweb), retrieving with ``method``."""
+        """This server as a PACS node (DIMSE and DICOMweb), retrieving with ``method``; over HTTPS the node
+        trusts the server's CA unless ``options`` say otherwise."""
+        if self.https is not None:
+            options.setdefault("ca_certificate", str(self.https.ca_certificate))
         return PacsNode(
             name=name, aet=self.aet, host="127.0.0.1", port=self.dicom_port, dicomweb_url=self.dicomweb_url,
             retrieve_method=method, **options,
         )
+
+    def _session(self) -> requests.Session:
+        """A session for our own REST calls, verifying the HTTPS certificate (and presenting ours) when on."""
+        session = requests.Session()
+        session.trust_env = False  # loopback: no proxy, and REQUESTS_CA_BUNDLE must not replace our CA
+        if self.https is not None:
+            session.verify = str(self.https.ca_certificate)
+            if self.https.client_certificate is not None:
+                session.cert = (str(self.https.client_certificate), str(self.https.client_key))
+        return session
 
     @property
     def pid(self) -> int | None:
@@ -96,7 +131,7 @@ class OrthancServer:
             "IndexDirectory": str(self.folder / "index"),
             "DicomAet": self.aet,
             "DicomPort": self.dicom_port,
-            "HttpPort": self.http_port,
+            "HttpPort": self._orthanc_http_port or self.http_port,
             "RemoteAccessAllowed": False,
             "AuthenticationEnabled": False,
             "HttpServerEnabled": True,
@@ -142,6 +177,14 @@ class OrthancServer:
         (self.folder / "worklists").mkdir(exist_ok=True)
         self.dicom_port = self.dicom_port or free_port()
         self.http_port = self.http_port or free_port()
+        if self.https is not None:
+            self._orthanc_http_port = self._orthanc_http_port or free_port()
+            if self._front is None:
+                try:
+                    self._front = TlsFront(self._orthanc_http_port, self.https.certificate, self.https.private_key,
+                                           self.https.trusted_client_certificates, port=self.http_port).start()
+                except OSError as error:  # ssl.SSLError included: a certificate or key that cannot be used
+                    raise PacsError(f"Cannot serve HTTPS on port {self.http_port}: {error}") from error
         config_path = self.folder / "orthanc.json"
         config_path.write_text(json.dumps(self.configuration(), indent=2), encoding="utf-8")
         environment = dict(os.environ, TCP_NODELAY="1")
@@ -154,21 +197,27 @@ class OrthancServer:
         finally:
             log_file.close()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise PacsError(f"Orthanc stopped right after starting; see {self.folder / 'orthanc.log'}")
-            try:
-                if requests.get(f"{self.base_url}/system", timeout=1).ok:
-                    log.info("Orthanc %s up: DICOM port %d, HTTP port %d", self.aet, self.dicom_port, self.http_port)
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
+        with self._session() as session:
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    self.stop()
+                    raise PacsError(f"Orthanc stopped right after starting; see {self.folder / 'orthanc.log'}")
+                try:
+                    if session.get(f"{self.base_url}/system", timeout=1).ok:
+                        log.info("Orthanc %s up: DICOM port %d, HTTP port %d", self.aet, self.dicom_port,
+                                 self.http_port)
+                        return self
+                except requests.RequestException:
+                    pass
+                time.sleep(0.05)
         self.stop()
         raise PacsError(f"Orthanc did not answer within {timeout:.0f} s; see {self.folder / 'orthanc.log'}")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask Orthanc to exit (SIGTERM) and wait; kill it if it does not."""
+        front, self._front = self._front, None
+        if front is not None:
+            front.stop()
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
@@ -188,7 +237,7 @@ class OrthancServer:
     def upload(self, paths: list[Path]) -> int:
         """Load DICOM files into Orthanc over REST; returns how many it accepted."""
         accepted = 0
-        with requests.Session() as session:
+        with self._session() as session:
             for path in paths:
                 response = session.post(f"{self.base_url}/instances", data=path.read_bytes(), timeout=60)
                 if not response.ok:
@@ -197,12 +246,14 @@ class OrthancServer:
         return accepted
 
     def upload_bytes(self, encoded: bytes) -> None:
-        response = requests.post(f"{self.base_url}/instances", data=encoded, timeout=60)
+        with self._session() as session:
+            response = session.post(f"{self.base_url}/instances", data=encoded, timeout=60)
         if not response.ok:
             raise PacsError(f"Orthanc refused an instance: HTTP {response.status_code} {response.text[:200]}")
 
     def instance_count(self) -> int:
-        return int(requests.get(f"{self.base_url}/statistics", timeout=10).json()["CountInstances"])
+        with self._session() as session:
+            return int(session.get(f"{self.base_url}/statistics", timeout=10).json()["CountInstances"])
 
     def __enter__(self) -> "OrthancServer":
         return self.start()
