@@ -129,3 +129,22 @@ def test_a_paused_prior_can_be_cancelled(busy_pacs, local, tmp_path, prior_files
         kept = len(archive.instance_uids(busy_pacs.prior_study))
         assert PAUSE_AFTER <= kept < PRIOR_IMAGES
         assert recorder.states[busy_pacs.prior_study][-2:] == [JobState.PAUSED, JobState.CANCELLED]
+
+
+def test_cancel_ends_a_queued_job_at_once_and_stop_cancels_the_running_one(busy_pacs, local, tmp_path):
+    recorder = Recorder()
+    with Archive(tmp_path / "archive") as archive:
+        queues = RetrieveQueues(local, archive)
+        try:
+            node = busy_pacs.node(method="get")
+            running = queues.submit(node, busy_pacs.prior_study, priority=Priority.PRIOR, listener=recorder)
+            assert recorder.prior_running.wait(30), running.error
+            queued = queues.submit(node, generate_uid(), priority=Priority.PRIOR, listener=recorder)
+            assert queued.state is JobState.QUEUED
+            queued.cancel()
+            assert queued.wait(0) and queued.state is JobState.CANCELLED  # at once, not when the worker gets to it
+            assert running.state is JobState.RUNNING
+        finally:
+            queues.stop()
+        assert running.wait(10) and running.state is JobState.CANCELLED
+        assert 0 < len(archive.instance_uids(busy_pacs.prior_study)) < PRIOR_IMAGES  # what arrived is kept
