@@ -70,3 +70,12 @@ def test_cli_refuses_an_open_search_and_caps_with_all(pacs, capsys):
     assert len(json.loads(captured.out)) == 2
     assert "More than 2 studies match" in captured.err
     assert main(["query", "--pacs", pacs.address, "--all", "--limit", "0"]) == 2
+
+
+def test_cli_searches_by_patient_name(pacs, prior_files, capsys):
+    header = pydicom.dcmread(prior_files[0], stop_before_pixels=True)
+    name = str(header.PatientName)
+    assert main(["query", "--pacs", pacs.address, "--name", f"{name[:4]}*", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert header.StudyInstanceUID in {study["study_instance_uid"] for study in found}
+    assert all(study["patient_name"].startswith(name[:4]) for study in found)
