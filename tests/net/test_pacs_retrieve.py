@@ -19,6 +19,7 @@ from workstation.archive import Archive
 from workstation.net.job_queue import JobState, RetrieveQueues
 from workstation.net.retrieve import retrieve
 from workstation.net import retrieve as retrieve_module
+from workstation.net.errors import PacsError
 from workstation.net.middle_slice import middle_instance
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import Transfer
@@ -170,3 +171,23 @@ def test_kill_mid_retrieve_then_open_and_resume_holds_each_instance_once_and_who
         assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
         assert_complete(archive, ct)
         assert_index_and_files_agree(archive)
+
+
+@pytest.mark.parametrize("method", ["get", "web"])
+def test_a_failed_middle_slice_lookup_or_fetch_only_costs_the_head_start(pacs, local, archive, ct, method, monkeypatch,
+                                                                          caplog):
+    if method == "web":
+        def refuse(*_args):
+            raise PacsError("The DICOMweb server refused an instance retrieve (HTTP 503 Service Unavailable).")
+
+        monkeypatch.setattr(retrieve_module, "fetch_instance", refuse)
+    else:
+        monkeypatch.setattr(retrieve_module, "middle_instance", lambda *_args: None)
+    transfer = Transfer(archive)
+    report = retrieve(pacs.node(method=method), local, archive, ct["study"], transfer=transfer)
+    assert report.received_instances == 134 and transfer.duplicates == 0
+    assert_complete(archive, ct)
+    if method == "web":  # named, so its time counts when the study transfer brings it
+        assert "middle slice of" in caplog.text and report.middle_instance_seconds is not None
+    else:
+        assert transfer.middle_instance_uid == "" and report.middle_instance_seconds is None

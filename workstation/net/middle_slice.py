@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+import requests
+
 from workstation.core.errors import WorkstationError
 from workstation.net.dicomweb import qido, qido_series
 from workstation.net.find import c_find, find_series
@@ -24,7 +26,7 @@ def middle_instance(node: PacsNode, local: LocalNode, study_instance_uid: str) -
     (no instance counts, numbers not 1..N, a query failing: the study transfer brings it anyway)."""
     try:
         return _middle_instance(node, local, study_instance_uid)
-    except WorkstationError as error:
+    except (WorkstationError, requests.RequestException) as error:
         log.warning("middle slice of %s not looked up at %s: %s", study_instance_uid, node.address, error)
         return None
 

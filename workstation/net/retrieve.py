@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import requests
 from pydicom.dataset import Dataset
 
 from workstation.core.errors import WorkstationError
@@ -132,7 +133,7 @@ def _fetch_middle_by_wado(node: PacsNode, local: LocalNode, study_instance_uid: 
     try:
         with session_for(node, connections=1) as session:
             fetch_instance(session, node, instance, transfer)
-    except WorkstationError as error:
+    except (WorkstationError, requests.RequestException) as error:
         log.warning("middle slice of %s not fetched first: %s", study_instance_uid, error)
 
 
