@@ -8,11 +8,14 @@ from pathlib import Path
 import pydicom
 import pytest
 import requests
+from pydicom.uid import generate_uid
 
 from tests.net.conftest import make_certificate_authority, make_server_certificate
+from tests.net.test_pacs_outbox import report_object
 from workstation.archive import Archive
 from workstation.net.errors import PacsError
 from workstation.net.orthanc_server import OrthancHttps, OrthancServer
+from workstation.net.outbox import Outbox
 from workstation.net.query import search_studies
 from workstation.net.retrieve import retrieve
 from workstation.settings.pacs_nodes import PacsNode
@@ -109,3 +112,19 @@ def test_client_certificate_for_a_server_that_asks_for_one(mutual_pacs, local, t
     with pytest.raises(PacsError, match="client certificate") as raised:
         search_studies(without, local, {"PatientID": str(first.PatientID)})
     assert "Traceback" not in str(raised.value)
+
+
+def test_stow_rs_over_https_sends_only_to_a_verified_server(https_pacs, local, tmp_path, foreign_ca):
+    outbox = Outbox(tmp_path / "outbox")
+    item = outbox.enqueue("reports", report_object(generate_uid()))
+    untrusted = web_node(https_pacs, ca_certificate=str(foreign_ca))
+    refused = outbox.send_pending(lambda _name: untrusted, local)
+    assert (refused.sent, refused.failed) == (0, 1) and "does not verify" in refused.errors[0]
+    assert [waiting.sop_instance_uid for waiting in outbox.unsent()] == [item.sop_instance_uid]
+    trusted = web_node(https_pacs, ca_certificate=str(https_pacs.https.ca_certificate))
+    sent = outbox.send_pending(lambda _name: trusted, local)
+    assert (sent.sent, sent.failed) == (1, 0) and outbox.unsent() == []
+    with https_pacs.rest_session() as session:
+        found = session.post(f"{https_pacs.base_url}/tools/find", timeout=10,
+                             json={"Level": "Instance", "Query": {"SOPInstanceUID": item.sop_instance_uid}}).json()
+    assert len(found) == 1

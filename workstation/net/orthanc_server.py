@@ -108,7 +108,7 @@ class OrthancServer:
             retrieve_method=method, **options,
         )
 
-    def _session(self) -> requests.Session:
+    def rest_session(self) -> requests.Session:
         """A session for our own REST calls, verifying the HTTPS certificate (and presenting ours) when on."""
         session = requests.Session()
         session.trust_env = False  # loopback: no proxy, and REQUESTS_CA_BUNDLE must not replace our CA
@@ -197,7 +197,7 @@ class OrthancServer:
         finally:
             log_file.close()
         deadline = time.monotonic() + timeout
-        with self._session() as session:
+        with self.rest_session() as session:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
                     self.stop()
@@ -237,7 +237,7 @@ class OrthancServer:
     def upload(self, paths: list[Path]) -> int:
         """Load DICOM files into Orthanc over REST; returns how many it accepted."""
         accepted = 0
-        with self._session() as session:
+        with self.rest_session() as session:
             for path in paths:
                 response = session.post(f"{self.base_url}/instances", data=path.read_bytes(), timeout=60)
                 if not response.ok:
@@ -246,13 +246,13 @@ class OrthancServer:
         return accepted
 
     def upload_bytes(self, encoded: bytes) -> None:
-        with self._session() as session:
+        with self.rest_session() as session:
             response = session.post(f"{self.base_url}/instances", data=encoded, timeout=60)
         if not response.ok:
             raise PacsError(f"Orthanc refused an instance: HTTP {response.status_code} {response.text[:200]}")
 
     def instance_count(self) -> int:
-        with self._session() as session:
+        with self.rest_session() as session:
             return int(session.get(f"{self.base_url}/statistics", timeout=10).json()["CountInstances"])
 
     def __enter__(self) -> "OrthancServer":
