@@ -205,8 +205,10 @@ class NodeQueue:
         except PacsError as error:
             if job.pausing and not self._stopping and job._paused():
                 self._jobs.put((int(job.priority), job._order, job))  # its old place: first among its priority
-            elif isinstance(error, RetrieveCancelled) or job._cancel_requested:
+            elif isinstance(error, RetrieveCancelled):
                 job._set(JobState.CANCELLED, str(error))
+            elif job._cancel_requested:  # the cut connection is how the cancel showed, not a failure
+                job._set(JobState.CANCELLED, "Cancelled; images already received are kept.")
             else:
                 log.error("retrieve job %s from %s failed: %s", job.study_instance_uid, job.node.address, error)
                 job._set(JobState.FAILED, str(error))
