@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.open_gate: Callable[[str], bool] = lambda study_instance_uid: True
         self.pages = QStackedWidget()
         self.pages.addWidget(self.study_browser)
+        self.home_page: QWidget = self.study_browser  # where "Study list" returns (the clinicians' mode has its own)
         self.setCentralWidget(self.pages)
 
         self.archive_label = QLabel()
@@ -108,8 +109,9 @@ class MainWindow(QMainWindow):
         return True
 
     def show_study_list(self) -> None:
-        self.pages.setCurrentWidget(self.study_browser)
-        self.study_browser.show_study_list()
+        self.pages.setCurrentWidget(self.home_page)
+        if self.home_page is self.study_browser:
+            self.study_browser.show_study_list()
 
     def choose_folder_to_import(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import DICOM files from a folder")

@@ -34,8 +34,8 @@ def restricted(qtbot, main_window):
 
 def open_from_the_study_list(qtbot, main_window, study_instance_uid: str) -> None:
     """Select the study's row in the list and press Enter, as a user would."""
-    main_window.show_study_list()
     browser = main_window.study_browser
+    main_window.pages.setCurrentWidget(browser)  # a clinician's home page is the selector: the list, shown here
     with qtbot.waitSignal(browser.settled, timeout=TIMEOUT_MS):
         main_window.refresh()
     browser.study_table.selectRow(browser.study_model.row_of(study_instance_uid))

@@ -193,8 +193,11 @@ def test_the_clinicians_selector_finds_the_patient_and_opens_the_preselected_ser
     assert selector.ticked_series()  # the largest series is preselected when there are no key images
     selector.open_selected()
     assert main_window.pages.currentWidget() is main_window.reading_screen
-    events = [r["event"] for r in security.trail.log.records() if r["user"] == "carl"]
-    assert events[-2:] == ["query", "instances accessed"]
+    events = [(r["event"], r["detail"]) for r in security.trail.log.records() if r["user"] == "carl"]
+    first = shown[0]
+    assert [event for event, _ in events[-3:]] == ["query", "instances accessed", "instances accessed"]
+    assert events[-2][1] == "clinicians' selector: series shown, no signed report"  # the first exam, selected
+    assert first in [r["study_uids"][0] for r in security.trail.log.records() if r["user"] == "carl" and r["study_uids"]]
     settle(qtbot, main_window)
 
 

@@ -13,13 +13,26 @@ from PySide6.QtWidgets import (
 
 from workstation.archive import Archive, StudyRecord
 from workstation.reporting.signing import SignedReports
+from workstation.security.audit.messages import PatientRef
 from workstation.security.clinician_selector import (
     ClinicianExam, clinician_exam, search_studies, selected_paths,
 )
 from workstation.security.station import StationSecurity
 from workstation.security.users import User
+from workstation.viewer.image_stack import ImageStack
+from workstation.viewer.view_plan import ViewportBox
 
 UID_ROLE = Qt.ItemDataRole.UserRole
+SIMPLE_LAYOUTS = {1: "1x1", 2: "1x2", 3: "2x2", 4: "2x2"}
+
+
+def simple_hanging(stacks: list[ImageStack]) -> tuple[str, list[ViewportBox]]:
+    """The clinicians' layout: the chosen series side by side (up to four; the rest in the series strip), no
+    hanging protocol, no priors fetched, no MPR or 3D."""
+    shown = stacks[: max(SIMPLE_LAYOUTS)]
+    boxes = [ViewportBox(stack.display_set.series.series_instance_uid if stack.display_set else stack.uid,
+                         stack.study_instance_uid, stack_uid=stack.uid) for stack in shown]
+    return SIMPLE_LAYOUTS[max(1, len(shown))], boxes
 
 
 class ClinicianSelector(QWidget):
@@ -82,6 +95,11 @@ class ClinicianSelector(QWidget):
             return
         study: StudyRecord = item.data(UID_ROLE)
         self.exam = clinician_exam(self.archive, self.reports, self.security.keywords, self.viewer, study)
+        trail = self.security.trail
+        trail.record(trail.messages.instances_accessed(
+            self.viewer or "station", (PatientRef(study.patient_id, study.patient_name),), (study.study_instance_uid,),
+            detail="clinicians' selector: " + ("signed report and series shown" if self.exam.report_text
+                                               else "series shown, no signed report")))
         self.report.setPlainText(self.exam.report_text or "No signed report yet.")
         for offered in self.exam.series:
             record = offered.series

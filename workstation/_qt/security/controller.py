@@ -27,7 +27,8 @@ from workstation.security.session import UserSession
 from workstation.security.station import StationSecurity
 from workstation.security.users import User
 from workstation._qt.security.break_glass_dialog import BreakGlassDialog
-from workstation._qt.security.clinician_selector import ClinicianSelector
+from workstation._qt.security.clinician_selector import ClinicianSelector, simple_hanging
+from workstation._qt.security.command_permissions import may_run
 from workstation._qt.security.keyword_dialog import KeywordDialog
 from workstation._qt.security.lock_screen import LockScreen
 from workstation._qt.security.pacs_access import SecurePacsAccess
@@ -35,6 +36,8 @@ from workstation._qt.security.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
 
+# the reading room's docks, hidden in the clinicians' mode (the report commands are refused too: command_permissions)
+READING_ROOM_DOCKS = ("report", "transcription", "worklist")
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
 COMMANDS = (  # id, menu title, needs a logged-in user
     ("security.lock_screen", "&Lock screen", True),
@@ -58,6 +61,7 @@ class SecurityController(QObject):
         window.study_browser.restricted_rows = self.restricted_study_rows
         window.open_gate = self.may_open
         reading = self.reading_view()
+        self.site_hanging = reading.hanging_planner if reading is not None else None  # the clinicians' mode swaps it
         if reading is not None:
             reading.visible_studies = self.visible_studies
         panel = self.worklist_panel()
@@ -78,6 +82,7 @@ class SecurityController(QObject):
         if placement is not None and placement.image_window is not None:
             self.lock_screen.also_cover(placement.image_window)
         self.selector: ClinicianSelector | None = None
+        self.docks_hidden: list[QDockWidget] = []  # by the clinicians' mode, shown again for the next user
         self._add_actions()
         self.idle_timer = QTimer(self)
         self.idle_timer.timeout.connect(self._check_idle)
@@ -131,8 +136,10 @@ class SecurityController(QObject):
     def _apply_user(self) -> None:
         user = self.user
         report = getattr(self.window, "report_dock", None)
-        if report is not None and user is not None:
-            report.author = user.name  # reports opened from now on are signed by the logged-in user
+        if report is not None:
+            report.allowed = lambda command_id: may_run(self.user, command_id)
+            if user is not None:
+                report.author = user.name  # reports opened from now on are signed by the logged-in user
         worklist = getattr(self.window, "worklist_dock", None)
         if worklist is not None and user is not None:
             try:
@@ -141,17 +148,28 @@ class SecurityController(QObject):
                 log.error("worklist reader not changed to %s: %s", user.name, error)
         self.user_label.setText(f"User: {user.name} ({user.role.value})" if user else "Single-user station")
         clinician = user is not None and user.role is Role.CLINICIAN
-        for dock in self.window.findChildren(QDockWidget):
-            if dock.objectName().startswith("report"):
-                dock.setVisible(not clinician)  # the clinicians' mode has no reporting tools
+        if clinician:
+            for dock in self.window.findChildren(QDockWidget):
+                if dock.objectName().startswith(READING_ROOM_DOCKS) and dock.isVisible():
+                    dock.hide()
+                    self.docks_hidden.append(dock)
+        else:
+            for dock in self.docks_hidden:
+                dock.show()
+            self.docks_hidden.clear()
+        reading = self.reading_view()
+        if reading is not None:
+            reading.hanging_planner = simple_hanging if clinician else self.site_hanging
         if clinician:
             if self.selector is None:
                 self.selector = ClinicianSelector(self.window.archive, self.security, user)
                 self.selector.open_requested.connect(self.open_selection)
                 self.window.pages.addWidget(self.selector)
             self.selector.user = user
+            self.window.home_page = self.selector
             self.window.pages.setCurrentWidget(self.selector)
         elif self.selector is not None:
+            self.window.home_page = self.window.study_browser
             self.window.pages.setCurrentWidget(self.window.study_browser)
         self.window.refresh()
 

@@ -36,8 +36,7 @@ class Cover(QWidget):
         self.window_covered = window
         self._hidden: list[QWidget] = []
         self._focus: QWidget | None = None
-        window.installEventFilter(self)
-        self.hide()
+        window.installEventFilter(self)  # subclasses hide() themselves once built (hideEvent may use their fields)
 
     def cover(self) -> None:
         if not self.isVisible():
@@ -80,6 +79,7 @@ class Curtain(Cover):
         label = QLabel("Locked – unlock on the study list's screen.")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         QVBoxLayout(self).addWidget(label)
+        self.hide()
 
 
 class LockScreen(Cover):
@@ -114,6 +114,7 @@ class LockScreen(Cover):
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addStretch(2)
+        self.hide()
 
     def also_cover(self, window: QMainWindow) -> None:
         """Cover ``window`` too while locked (the image window on the image screens)."""
