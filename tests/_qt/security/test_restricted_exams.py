@@ -118,3 +118,18 @@ def test_a_radiologist_not_on_the_list_types_a_reason_and_the_audit_holds_it(qtb
     assert REASON in override["xml"] and audit_schema_problems(override["xml"]) == []
     assert (access["event"], access["study_uids"]) == ("instances accessed", [secret.study_instance_uid])
     assert secret.patient_id in access["patient_ids"]
+
+
+def test_the_idle_lock_cancels_an_open_break_the_glass_dialog(qtbot, main_window, restricted):
+    """A dialog left open would stay above the lock screen and, being modal, keep its password field from input."""
+    security, secret = restricted
+    dave = security.users.add("dave", Role.RADIOLOGIST, "dave-pw")
+    controller = install_security(main_window, security, user=dave)
+    controller.session.idle_lock_s = 0.5
+    controller.idle_timer.setInterval(50)
+    opened = main_window.open_study(secret.study_instance_uid)  # the dialog waits; dave walks away
+    assert opened is False and controller.session.locked and controller.lock_screen.isVisible()
+    assert QApplication.activeModalWidget() is None and not security.policy.break_glass_records()
+    qtbot.keyClicks(controller.lock_screen.password, "dave-pw")
+    qtbot.keyClick(controller.lock_screen.password, Qt.Key.Key_Return)
+    assert not controller.session.locked and main_window.pages.currentWidget() is main_window.study_browser

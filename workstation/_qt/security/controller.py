@@ -337,9 +337,16 @@ class SecurityController(QObject):
             self.lock()
 
     def lock(self) -> None:
+        """Cover the windows until the password is typed. A dialog left open (break the glass, a keyword) is
+        cancelled first: it would stay above the cover, and, being modal, keep the password field from input."""
         if self.session is None:
             return
         self.session.lock()
+        while (dialog := QApplication.activeModalWidget()) is not None:
+            log.info("screen locked: the open dialog %r is cancelled", dialog.windowTitle())
+            dialog.close()
+            if QApplication.activeModalWidget() is dialog:  # refused to close: the cover still goes on top
+                break
         self.lock_screen.lock(self.session.user)
 
     def _unlocked(self) -> None:
