@@ -31,7 +31,7 @@ def start_https_orthanc(folder: Path, files: list[Path], client_ca: bool) -> Ort
     if client_ca:
         clients = make_certificate_authority(pki, "clients")
         reader = make_server_certificate(pki, clients, "reader")
-        options = dict(trusted_client_certificates=clients[0], client_certificate=reader[0], client_key=reader[1])
+        options = {"trusted_client_certificates": clients[0], "client_certificate": reader[0], "client_key": reader[1]}
     server = OrthancServer(folder=folder, https=OrthancHttps(certificate, key, ca[0], **options)).start()
     try:
         server.upload(files)
