@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from tests._qt.worklist.test_worklist_dock import TIMEOUT_MS, worklist  # noqa: F401 (fixture)
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reporting.dock import install_report_editor
 from workstation._qt.security.command_permissions import may_run
@@ -30,8 +31,10 @@ def user(role: Role) -> User:
      ["report.sign_final", "report.sign_addendum"]),
     (Role.TRANSCRIPTIONIST, ["report.toggle_editor", "report.transcription_done", "dictation.play_pause"],
      ["report.sign_preliminary", "report.sign_final"]),
+    (Role.TRANSCRIPTIONIST, ["worklist.toggle"], []),
     (Role.CLINICIAN, ["viewport.next_series", "security.lock_screen"],
-     ["report.toggle_editor", "report.flag_key_image", "dictation.record_toggle", "report.sign_final"]),
+     ["report.toggle_editor", "report.flag_key_image", "dictation.record_toggle", "report.sign_final",
+      "worklist.open_next", "worklist.open_selected"]),
 ])
 def test_report_commands_follow_the_roles_table(role, runs, refused):
     assert all(may_run(user(role), command) for command in runs)
@@ -62,3 +65,21 @@ def test_a_residents_sign_final_key_is_refused_and_the_report_stays_a_draft(main
         assert not [r for r in security.trail.log.records() if r["event"] == "report signed"]
     finally:
         dock.stop()
+
+
+@pytest.mark.gui
+def test_a_clinician_takes_no_worklist_lock_and_the_dock_comes_back_for_a_radiologist(  # noqa: F811
+        worklist, main_window, qtbot):
+    security = StationSecurity.open()
+    carl = security.users.add("carl", Role.CLINICIAN, "carl-pw")
+    alice = security.users.add("alice", Role.RADIOLOGIST, "alice-pw")
+    controller = install_security(main_window, security, user=carl)
+    assert not worklist.dock.isVisible()
+    worklist.actions["worklist.open_next"].trigger()
+    assert "not available to your role" in main_window.statusBar().currentMessage()
+    assert not any(exam.is_locked() for exam in worklist.store.exams())
+    controller.change_user(alice)
+    assert worklist.dock.isVisible()
+    worklist.actions["worklist.open_next"].trigger()
+    qtbot.waitUntil(lambda: worklist.store.exam("DEMOA0102").locked_by == "alice", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(main_window.reading_screen.is_settled, timeout=TIMEOUT_MS)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
@@ -25,6 +24,7 @@ from workstation.reporting.report import Exam, KeyImage, SignatureKind
 from workstation.reporting.report_session import ReportSession
 from workstation.settings.pacs_nodes import load_pacs_settings
 from workstation.worklist.exam import ReadingStatus
+from workstation._qt.command_gate import CommandGate
 from workstation._qt.reporting.report_editor import ReportEditor
 from workstation._qt.reporting.transcription_view import TranscriptionView
 
@@ -63,8 +63,7 @@ class ReportDock(QObject):
                                              Qt.DockWidgetArea.RightDockWidgetArea)
         self.transcription_dock.hide()
         self.actions: dict[str, QAction] = {}
-        # which report and dictation commands the logged-in user's role may run (security sets it)
-        self.allowed: Callable[[str], bool] = lambda command_id: True
+        self.gate = CommandGate(self._status)  # which report and dictation commands the user's role may run
         self._push_keys: set[str] = set()
         self._dictated: set[str] = set()  # accession numbers already moved to "dictated"
         self._add_commands()
@@ -133,7 +132,7 @@ class ReportDock(QObject):
         titles = {**REPORT_COMMANDS, **DICTATION_COMMANDS}
         registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, handler in self._handlers().items():
-            handler = self._if_allowed(command_id, titles[command_id], handler)
+            handler = self.gate.wrap(command_id, titles[command_id], handler)
             action = QAction(titles[command_id], self.window)
             action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -143,15 +142,6 @@ class ReportDock(QObject):
             if registry is not None and command_id not in registry:
                 registry.register(command_id, titles[command_id], handler)
         self._push_keys = {QKeySequence(key).toString() for key in keymap.keys_for(PUSH_TO_TALK)}
-
-    def _if_allowed(self, command_id: str, title: str, handler: Callable[[], object]) -> Callable[[], object]:
-        def run() -> object:
-            if not self.allowed(command_id):
-                log.info("command %s refused for this user's role", command_id)
-                self._status(f"{title}: not available to your role.")
-                return None
-            return handler()
-        return run
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Push-to-talk: record while the key (or pedal) is held down."""
@@ -164,7 +154,7 @@ class ReportDock(QObject):
 
     def _push_to_talk(self, pressed: bool) -> None:
         controls = self._controls()
-        if controls is None or not self.allowed(PUSH_TO_TALK):
+        if controls is None or not self.gate.allowed(PUSH_TO_TALK):
             return
         try:
             controls.start_recording() if pressed else controls.stop_recording()
@@ -204,7 +194,7 @@ class ReportDock(QObject):
 
     # exams, images, measurements ---------------------------------------------------------------------
     def open_study(self, study_instance_uid: str) -> None:
-        if not self.allowed("report.toggle_editor"):
+        if not self.gate.allowed("report.toggle_editor"):
             return  # a role with no reporting tools (clinician): no report opens with the images
         archive = getattr(self.window, "archive", None)
         try:

@@ -36,7 +36,7 @@ from workstation._qt.security.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
 
-# the reading room's docks, hidden in the clinicians' mode (the report commands are refused too: command_permissions)
+# the reading room's docks, hidden in the clinicians' mode (their commands are refused too: command_permissions)
 READING_ROOM_DOCKS = ("report", "transcription", "worklist")
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
 COMMANDS = (  # id, menu title, needs a logged-in user
@@ -137,10 +137,12 @@ class SecurityController(QObject):
         user = self.user
         report = getattr(self.window, "report_dock", None)
         if report is not None:
-            report.allowed = lambda command_id: may_run(self.user, command_id)
+            report.gate.allowed = lambda command_id: may_run(self.user, command_id)
             if user is not None:
                 report.author = user.name  # reports opened from now on are signed by the logged-in user
         worklist = getattr(self.window, "worklist_dock", None)
+        if worklist is not None:
+            worklist.gate.allowed = lambda command_id: may_run(self.user, command_id)
         if worklist is not None and user is not None:
             try:
                 worklist.set_reader(user.name)  # locks and status changes carry the logged-in user's name

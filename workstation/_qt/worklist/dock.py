@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+from workstation._qt.command_gate import CommandGate
 from workstation._qt.worklist.panel import WorklistPanel
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError, user_keymap_path
@@ -56,6 +57,7 @@ class WorklistDock(QObject):
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.actions: dict[str, QAction] = {}
+        self.gate = CommandGate(self._status_message)  # which worklist commands the user's role may run
         self._add_commands()
         self._keymap_stamp = self._keymap_file_stamp()
         # keys remapped in the keymap dialog (saved to the user's keymap file) apply at once
@@ -140,14 +142,15 @@ class WorklistDock(QObject):
         }
         registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, title in COMMANDS:
+            handler = self.gate.wrap(command_id, title, handlers[command_id])
             action = QAction(title, self.window)
             action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(handlers[command_id])
+            action.triggered.connect(handler)
             self.window.addAction(action)
             self.actions[command_id] = action
             if registry is not None and command_id not in registry:
-                registry.register(command_id, title, handlers[command_id])
+                registry.register(command_id, title, handler)
 
     def _show_study(self, study_instance_uid: str, accession: str, read_only: bool) -> None:
         if self.window.open_study(study_instance_uid) is False:  # the open gate refused (glass not broken)
