@@ -36,8 +36,10 @@ def test_open_study_fetches_current_then_priors_by_c_move(pacs, local, tmp_path,
 
 
 def new_instance(path) -> bytes:
-    """A copy of a real CT slice under a new SOP Instance UID, so the PACS does not hold it yet."""
+    """A copy of a real CT slice in a new study, so the PACS does not hold it yet and the shared CT study keeps
+    its 134 slices for the other tests, whatever their order."""
     dataset = pydicom.dcmread(path)
+    dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
     dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     buffer = io.BytesIO()
     dataset.save_as(buffer, enforce_file_format=True)
