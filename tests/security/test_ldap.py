@@ -192,6 +192,11 @@ def test_roles_come_from_directory_groups_and_follow_them(security, directory, w
         authenticate(security.users, with_default, security.trail, "gus", "gus-pw")
     details = [r.get("detail", "") for r in security.trail.log.records() if r["event"] == "login failed"]
     assert details == ["no workstation role in the directory", "account disabled"]
+    role_changes = [r.get("detail", "") for r in security.trail.log.records() if r["event"] == "security roles changed"]
+    assert role_changes == ["directory user erik added as radiologist (directory groups)",
+                            "directory user fiona added as resident (directory groups)",
+                            "directory user erik: role radiologist -> resident (directory groups)",
+                            "directory user gus added as clinician (directory groups)"]
 
 
 def test_a_station_whose_directory_gives_roles_asks_for_a_login_before_any_local_account(workstation_home):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
+from workstation.security.audit.messages import SECURITY_ROLES_CHANGED
 from workstation.security.audit.trail import AuditTrail
 from workstation.security.config import LdapSettings, SecuritySettings
 from workstation.security.errors import AuthenticationError, SecurityError
@@ -66,19 +67,25 @@ def _directory_user(directory: UserDirectory, ldap: LdapSettings, trail: AuditTr
         _refuse(trail, name, "no workstation role in the directory", "You are in none of the directory groups that "
                 "may use this workstation; ask IT to add you to one.")
     try:
-        return _record(directory, name, role, user)
+        return _record(directory, trail, name, role, user)
     except SecurityError as error:
         _refuse(trail, name, "no local record", str(error))
 
 
-def _record(directory: UserDirectory, name: str, role: Role, user: User | None) -> User:
+def _record(directory: UserDirectory, trail: AuditTrail, name: str, role: Role, user: User | None) -> User:
+    """The local record follows the directory; a new account or a changed role is a Security Roles Changed event."""
     if user is None:
-        log.info("directory user %s signs in for the first time, role %s from the directory", name, role.value)
-        return directory.add(name, role, None, directory=LDAP)
-    if user.role != role:
-        log.info("directory user %s: role %s -> %s (directory groups)", name, user.role.value, role.value)
+        change = f"directory user {name} added as {role.value} (directory groups)"
+        added = directory.add(name, role, None, directory=LDAP)
+    elif user.role != role:
+        change = f"directory user {name}: role {user.role.value} -> {role.value} (directory groups)"
         directory.set_role(name, role)
-    return User(name, role, LDAP)
+        added = User(name, role, LDAP)
+    else:
+        return User(name, role, LDAP)
+    log.info("%s", change)
+    trail.record(trail.messages.security_alert(name, SECURITY_ROLES_CHANGED, change))
+    return added
 
 
 def _refuse(trail: AuditTrail, name: str, why: str, message: str) -> NoReturn:
