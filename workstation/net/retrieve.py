@@ -45,6 +45,7 @@ class RetrieveReport:
     elapsed_seconds: float
     first_instance_seconds: float | None
     middle_instance_seconds: float | None = None  # the middle slice of the largest series on disk (None: unknown)
+    middle_sop_instance_uid: str = ""
 
 
 @contextlib.contextmanager
@@ -228,4 +229,5 @@ def _report(study_instance_uid: str, series_instance_uid: str, method: str, tota
         received_instances=snapshot.received_instances, received_bytes=snapshot.received_bytes,
         elapsed_seconds=snapshot.elapsed_seconds, first_instance_seconds=snapshot.first_instance_seconds,
         middle_instance_seconds=snapshot.middle_instance_seconds,
+        middle_sop_instance_uid=snapshot.middle_sop_instance_uid,
     )

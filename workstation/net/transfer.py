@@ -47,7 +47,8 @@ class RetrieveProgress:
     already_present: int
     elapsed_seconds: float
     first_instance_seconds: float | None
-    middle_instance_seconds: float | None = None  # None: not known (yet) which instance is the middle slice
+    middle_instance_seconds: float | None = None  # None: not on disk yet, or not known which instance it is
+    middle_sop_instance_uid: str = ""  # the middle slice of the largest series (the viewer can open on it first)
 
     @property
     def bytes_per_second(self) -> float:
@@ -186,6 +187,7 @@ class Transfer:
                 elapsed_seconds=time.perf_counter() - self.started,
                 first_instance_seconds=self.first_instance_seconds,
                 middle_instance_seconds=self.middle_instance_seconds,
+                middle_sop_instance_uid=self.middle_instance_uid,
             )
 
     def _report(self) -> None:
