@@ -1,4 +1,4 @@
-"""A CURRENT study pre-empts a running PRIOR prefetch on the same node, against a real Orthanc.
+"""A CURRENT study pre-empts a running PRIOR (or NEXT exam) prefetch on the same node, against a real Orthanc.
 
 The prior is a synthetic study of many small images, so its transfer is still running when the current
 study is submitted; the prior pauses (keeping what arrived), the current study runs, then the prior
@@ -62,7 +62,7 @@ class Recorder:
                 if job.state is JobState.PAUSED and self.received_when_paused is None:
                     self.received_when_paused = len(job.transfer.archive.instance_uids(job.study_instance_uid))
         progress = job.progress
-        if job.priority is Priority.PRIOR and progress and progress.received_instances >= PAUSE_AFTER:
+        if job.priority is not Priority.CURRENT and progress and progress.received_instances >= PAUSE_AFTER:
             self.prior_running.set()
 
 
@@ -71,8 +71,9 @@ def current_study(prior_files: list[Path]) -> str:
     return str(pydicom.dcmread(prior_files[0], stop_before_pixels=True).StudyInstanceUID)
 
 
-@pytest.mark.parametrize("method", ["get", "move", "web"])
-def test_current_study_pre_empts_a_running_prior(busy_pacs, local, tmp_path, prior_files, method):
+@pytest.mark.parametrize(("method", "background"), [("get", Priority.PRIOR), ("move", Priority.PRIOR),
+                                                     ("web", Priority.PRIOR), ("get", Priority.NEXT)])
+def test_current_study_pre_empts_a_running_prior(busy_pacs, local, tmp_path, prior_files, method, background):
     recorder = Recorder()
     current_uid = current_study(prior_files)
     with Archive(tmp_path / "archive") as archive:
@@ -83,7 +84,7 @@ def test_current_study_pre_empts_a_running_prior(busy_pacs, local, tmp_path, pri
         queues = RetrieveQueues(local, archive)
         try:
             node = busy_pacs.node(method=method)
-            prior = queues.submit(node, busy_pacs.prior_study, priority=Priority.PRIOR, listener=recorder)
+            prior = queues.submit(node, busy_pacs.prior_study, priority=background, listener=recorder)
             assert recorder.prior_running.wait(30), prior.error
             current = queues.submit(node, current_uid, listener=recorder)
             assert current.wait(30) and current.state is JobState.DONE, current.error

@@ -1,8 +1,9 @@
 """One retrieve queue and worker per PACS node, so a slow PACS never holds up another.
 
-Within a node, jobs run by priority: the study being read (CURRENT) before prefetched priors (PRIOR),
-first come first served within a priority. A CURRENT study submitted while a PRIOR runs pre-empts it: the
-prior's transfer stops (what arrived is kept), it waits as PAUSED, and once the more urgent jobs are done it
+Within a node, jobs run by priority: the study being read (CURRENT), then the worklist's next exam
+(NEXT), then prefetched priors (PRIOR), first come first served within a priority. A job submitted while a
+less urgent one runs pre-empts it (the study opened now pre-empts the next exam's prefetch and any prior): the
+running job's transfer stops (what arrived is kept), it waits as PAUSED, and once the more urgent jobs are done it
 runs again, fetching only what is still missing. A job can be cancelled in any state.
 """
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 class Priority(enum.IntEnum):
     CURRENT = 0
+    NEXT = 5  # the exam "open next" would pick: prefetched while the reader reads the current one
     PRIOR = 10
 
 

@@ -75,12 +75,14 @@ class PacsService:
 
     def open_study(self, node_name: str, study_instance_uid: str, priors: int = 2,
                    listener: JobListener | None = None,
-                   visible: Callable[[list[RemoteStudy]], list[RemoteStudy]] | None = None) -> RetrieveJob:
-        """Fetch the study now; look for its priors in the background and queue the ``priors`` best behind it
-        (``visible`` drops priors the reader may not see, as in ``priors.find_priors``)."""
+                   visible: Callable[[list[RemoteStudy]], list[RemoteStudy]] | None = None,
+                   priority: Priority = Priority.CURRENT) -> RetrieveJob:
+        """Fetch the study at ``priority`` (NEXT: a prefetch any study opened now pre-empts); look for its
+        priors in the background and queue the ``priors`` best behind it (``visible`` drops priors the reader
+        may not see, as in ``priors.find_priors``)."""
         node = self.settings.node(node_name)
         queues = self._running_queues()
-        job = queues.submit(node, study_instance_uid, listener=listener)
+        job = queues.submit(node, study_instance_uid, priority=priority, listener=listener)
         if priors > 0:
             def find_and_queue() -> None:
                 try:

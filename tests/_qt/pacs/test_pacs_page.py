@@ -210,6 +210,8 @@ def test_prefetch_fetches_the_next_exam_and_its_priors(qtbot, main_window: MainW
     wait_finished(qtbot, screen, 2)
     assert {row.job.state for row in screen.panel.jobs.rows} == {JobState.DONE}
     assert len(main_window.archive.studies(str(header.PatientID))) == 2
+    kinds = {screen.panel.jobs.index(row, 2).data() for row in range(screen.panel.jobs.rowCount())}
+    assert kinds == {"next exam", "prior"}  # queued behind any study the reader opens meanwhile
 
 
 def test_prefetch_uses_the_worklists_pacs_node_and_never_raises(qtbot, main_window: MainWindow, install_pacs_page,

@@ -49,10 +49,12 @@ def _rate(row: JobRow) -> str:
     return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {progress.instances_per_second:.3g} img/s"
 
 
+KINDS = {Priority.CURRENT: "current", Priority.NEXT: "next exam", Priority.PRIOR: "prior"}
+
 COLUMNS = (
     ("Study", lambda row: row.label),
     ("From", lambda row: row.job.node.name),
-    ("Kind", lambda row: "prior" if row.job.priority is Priority.PRIOR else "current"),
+    ("Kind", lambda row: KINDS[row.job.priority]),
     ("State", lambda row: row.job.state.value),
     ("Images", _images),
     ("MB", _megabytes),

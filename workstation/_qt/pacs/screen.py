@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from workstation.core.errors import WorkstationError
 from workstation.core.keymap import Keymap, KeymapError
+from workstation.net.job_queue import Priority
 from workstation.net.outbox import Outbox, TransferListener
 from workstation.net.service import PacsService
 from workstation._qt.pacs.panel import PacsPanel
@@ -97,7 +98,7 @@ class PacsScreen(QObject):
         try:
             job = self.service.open_study(node, study_instance_uid, priors=PREFETCH_PRIORS,
                                           listener=self.panel.bridge.listener,
-                                          visible=self.panel.access.visible_studies)
+                                          visible=self.panel.access.visible_studies, priority=Priority.NEXT)
         except WorkstationError as error:
             log.error("prefetch of the next exam failed: %s", error)
             self.window.statusBar().showMessage(f"Prefetching the next exam failed: {error}", 15_000)
