@@ -10,6 +10,7 @@ import json
 import pytest
 
 from workstation.cli import main
+from workstation.worklist.config import load_worklist_config
 
 
 def audit_records(capsys) -> list[dict]:
@@ -145,3 +146,18 @@ def test_changing_the_pacs_nodes_needs_an_administrator_and_is_audited(administe
     assert "main: MAINPACS@127.0.0.1:11112" in capsys.readouterr().out
     [change] = [r for r in audit_records(capsys) if r["event"] == "network configuration"]
     assert change["user"] == "root" and change["detail"] == "PACS node main set to MAINPACS@127.0.0.1:11112"
+
+
+def test_changing_the_worklist_settings_needs_an_administrator_and_is_audited(administered, monkeypatch, capsys):
+    assert as_admin(["user", "add", "alice", "--role", "radiologist"], monkeypatch, new_password="alice-pw") == 0
+    configure = ["worklist", "configure", "--ris", "ris.example:2576"]
+    capsys.readouterr()
+    assert main(configure) == 1
+    assert "--user NAME" in capsys.readouterr().err
+    assert as_admin(configure, monkeypatch, user="alice", password="alice-pw") == 1
+    assert "only an administrator may change the worklist settings" in capsys.readouterr().err
+    assert load_worklist_config().ris_host != "ris.example"
+    assert as_admin(configure, monkeypatch) == 0
+    assert load_worklist_config().ris_host == "ris.example"
+    [change] = [r for r in audit_records(capsys) if r["event"] == "network configuration"]
+    assert change["user"] == "root" and change["detail"] == "worklist settings: ris_host=ris.example, ris_port=2576"

@@ -98,7 +98,7 @@ def test_seed_demo_populates_the_worklist_from_hl7_mwl_and_the_demo_pacs(capsys)
 
 def test_configure_saves_the_station_settings(capsys):
     assert main(["worklist", "configure", "--store", "postgresql://db.example/worklist", "--ris", "ris.example:2576",
-                 "--user", "dr.alice", "--ehr", "https://ehr/p?mrn={patient_id}"]) == 0
+                 "--reader-name", "dr.alice", "--ehr", "https://ehr/p?mrn={patient_id}"]) == 0
     config = load_worklist_config()
     assert (config.store, config.ris_host, config.ris_port, config.user) == (
         "postgresql://db.example/worklist", "ris.example", 2576, "dr.alice")

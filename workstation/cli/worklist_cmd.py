@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import hl7.client
 
+from workstation.cli.administration import add_administrator_option, sign_in_administrator
 from workstation.cli.authentication import add_user_option, command_user
 from workstation.demo import write_demo_studies
 from workstation.demo.generate import default_demo_folder
@@ -43,12 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     seed.set_defaults(func=run_seed_demo)
     configure = actions.add_parser("configure", help="set this station's worklist settings (worklist.json)")
     configure.add_argument("--store", metavar="URL", help="postgresql://... shared by stations ('' = local SQLite)")
-    configure.add_argument("--user", help="the reader's name shown in 'locked by' (default: the login name)")
+    configure.add_argument("--reader-name", help="the reader's name shown in 'locked by' (default: the login name)")
     configure.add_argument("--hl7-port", type=int, metavar="PORT", help="HL7 listener port inside the app (0 = off)")
     configure.add_argument("--ris", metavar="HOST:PORT", help="where results and status changes go over MLLP")
     configure.add_argument("--mwl-node", metavar="NAME", help="PACS-settings node to poll for the modality worklist")
     configure.add_argument("--pacs-node", metavar="NAME", help="PACS-settings node asked for image counts")
     configure.add_argument("--ehr", metavar="TEMPLATE", help="EHR link, e.g. 'https://ehr/patient?mrn={patient_id}'")
+    add_administrator_option(configure)
     configure.set_defaults(func=run_configure)
 
     server = subparsers.add_parser("serve-worklist", help="run the HL7 listener and the MWL/PACS pollers headless")
@@ -110,8 +112,11 @@ def run_seed_demo(args: argparse.Namespace) -> int:
 
 
 def run_configure(args: argparse.Namespace) -> int:
+    """Where orders come from and results go: administration, audited as Network Configuration."""
+    from workstation.security.audit.messages import NETWORK_CONFIGURATION
+
     changes: dict[str, object] = {name: value for name, value in (
-        ("store", args.store), ("user", args.user), ("hl7_port", args.hl7_port), ("mwl_node", args.mwl_node),
+        ("store", args.store), ("user", args.reader_name), ("hl7_port", args.hl7_port), ("mwl_node", args.mwl_node),
         ("pacs_node", args.pacs_node), ("ehr_template", args.ehr),
     ) if value is not None}
     if args.ris is not None:
@@ -120,8 +125,11 @@ def run_configure(args: argparse.Namespace) -> int:
             print(f"workstation: --ris must be HOST:PORT, not {args.ris!r}", file=sys.stderr)
             return 2
         changes.update(ris_host=host or "127.0.0.1", ris_port=int(port))
+    admin = sign_in_administrator(args, "change the worklist settings")
     config = load_worklist_config().with_changes(**changes)
     path = save_worklist_config(config)
+    admin.audit_change(NETWORK_CONFIGURATION, "worklist settings: " + ", ".join(
+        f"{name}={value}" for name, value in sorted(changes.items())))
     print(f"saved {path}")
     for name, value in sorted(asdict(config).items()):
         print(f"  {name}: {value}")
