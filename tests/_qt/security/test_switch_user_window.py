@@ -56,3 +56,17 @@ def test_switch_user_from_the_lock_screen_closes_the_exam_and_releases_the_lock(
     assert worklist.session.user == "bob" and "bob (resident)" in controller.user_label.text()
     events = [(r["event"], r["user"], r.get("detail", "")) for r in security.trail.log.records()]
     assert events[-2:] == [("login", "bob", ""), ("logout", "alice", "switched to bob")]
+
+
+def test_a_floating_dock_is_hidden_while_locked_and_comes_back(worklist, main_window, qtbot):  # noqa: F811
+    """A floating dock is a window of its own: the cover over the main window would not hide its patient list."""
+    security = StationSecurity.open()
+    alice = security.users.add("alice", Role.RADIOLOGIST, "alice-pw")
+    controller = install_security(main_window, security, user=alice)
+    worklist.dock.setFloating(True)
+    qtbot.waitExposed(worklist.dock)
+    controller.lock()
+    assert not worklist.dock.isVisible()
+    qtbot.keyClicks(controller.lock_screen.password, "alice-pw")
+    qtbot.keyClick(controller.lock_screen.password, Qt.Key.Key_Return)
+    assert worklist.dock.isVisible() and worklist.dock.isFloating()

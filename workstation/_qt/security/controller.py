@@ -71,6 +71,9 @@ class SecurityController(QObject):
         report = getattr(window, "report_dock", None)
         if report is not None:
             report.editor.signed.connect(self.report_signed)
+        for dock in (report, getattr(window, "worklist_dock", None)):
+            if dock is not None:  # their commands follow the roles table, for whoever is logged in
+                dock.gate.allowed = lambda command_id: may_run(self.user, command_id)
         pacs = self.pacs_panel()
         if pacs is not None:
             local_aet = pacs.service.settings.local.aet if pacs.service is not None else "-"
@@ -136,13 +139,9 @@ class SecurityController(QObject):
     def _apply_user(self) -> None:
         user = self.user
         report = getattr(self.window, "report_dock", None)
-        if report is not None:
-            report.gate.allowed = lambda command_id: may_run(self.user, command_id)
-            if user is not None:
-                report.author = user.name  # reports opened from now on are signed by the logged-in user
+        if report is not None and user is not None:
+            report.author = user.name  # reports opened from now on are signed by the logged-in user
         worklist = getattr(self.window, "worklist_dock", None)
-        if worklist is not None:
-            worklist.gate.allowed = lambda command_id: may_run(self.user, command_id)
         if worklist is not None and user is not None:
             try:
                 worklist.set_reader(user.name)  # locks and status changes carry the logged-in user's name
