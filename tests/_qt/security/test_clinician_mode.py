@@ -76,6 +76,10 @@ def test_a_clinician_finds_the_patient_reads_the_report_and_opens_the_key_images
     assert window.pages.currentWidget() is selector
     assert not window.report_dock.dock.isVisible()
 
+    qtbot.keyClicks(selector.search, "nobody-here")
+    qtbot.keyClick(selector.search, Qt.Key.Key_Return)
+    assert selector.studies.count() == 0 and "No exam found for 'nobody-here'" in selector.note.text()
+    selector.search.clear()
     qtbot.keyClicks(selector.search, "avery")
     qtbot.keyClick(selector.search, Qt.Key.Key_Return)
     found = [selector.studies.item(row).data(Qt.ItemDataRole.UserRole) for row in range(selector.studies.count())]
@@ -103,7 +107,7 @@ def test_a_clinician_finds_the_patient_reads_the_report_and_opens_the_key_images
 
     carls = [(r["event"], r["study_uids"], r.get("detail", "")) for r in security.trail.log.records()
              if r["user"] == "carl" and r["event"] != "application start"]
-    assert carls[0][0] == "query" and "avery" in carls[0][2]
+    assert [detail for event, _, detail in carls if event == "query"] == ["patient~nobody-here", "patient~avery"]
     report_shown = [detail for event, uids, detail in carls
                     if event == "instances accessed" and uids == [ct.study_instance_uid]]
     assert "clinicians' selector: signed report and series shown" in report_shown
@@ -112,6 +116,10 @@ def test_a_clinician_finds_the_patient_reads_the_report_and_opens_the_key_images
 
     qtbot.keyClick(reading, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # "Study list": back to the selector
     assert window.pages.currentWidget() is selector
+    for row in range(selector.series.count()):
+        selector.series.item(row).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.mouseClick(selector.open_button, Qt.MouseButton.LeftButton)
+    assert window.pages.currentWidget() is selector and "Tick at least one series" in selector.note.text()
     for row in range(selector.series.count()):
         selector.series.item(row).setCheckState(Qt.CheckState.Checked)
     qtbot.mouseClick(selector.open_button, Qt.MouseButton.LeftButton)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation._qt.study_table import dicom_date, person_name
 from workstation.archive import Archive, StudyRecord
 from workstation.reporting.signing import SignedReports
 from workstation.security.audit.messages import PatientRef
@@ -49,6 +50,9 @@ class ClinicianSelector(QWidget):
         self.search.setObjectName("selector-search")
         self.search.setPlaceholderText("Patient name or ID, then Enter")
         self.search.returnPressed.connect(self.find)
+        self.note = QLabel("")
+        self.note.setObjectName("selector-note")
+        self.note.setWordWrap(True)
         self.studies = QListWidget()
         self.studies.currentItemChanged.connect(lambda item, _old: self.show_exam(item))
         self.report = QPlainTextEdit()
@@ -59,6 +63,7 @@ class ClinicianSelector(QWidget):
         left = QVBoxLayout()
         left.addWidget(QLabel("Patient"))
         left.addWidget(self.search)
+        left.addWidget(self.note)
         left.addWidget(self.studies, 1)
         right = QVBoxLayout()
         right.addWidget(QLabel("Signed report"))
@@ -76,16 +81,22 @@ class ClinicianSelector(QWidget):
 
     def find(self) -> None:
         text = self.search.text()
+        if not text.strip():
+            self.note.setText("Type part of the patient's name or ID, then Enter.")
+            return
         studies = search_studies(self.archive, self.security.policy, self.user, text)
         self.security.trail.record(self.security.trail.messages.query(self.viewer or "station", f"patient~{text}"))
         self.studies.clear()
         self.report.clear()
         self.series.clear()
         for study in studies:
-            item = QListWidgetItem(f"{study.patient_name}  {study.patient_id}  {study.study_date}  "
-                                   f"{'/'.join(study.modalities)}  {study.study_description}")
+            item = QListWidgetItem(f"{person_name(study.patient_name)}  {study.patient_id}  "
+                                   f"{dicom_date(study.study_date)}  {'/'.join(study.modalities)}  "
+                                   f"{study.study_description}")
             item.setData(UID_ROLE, study)
             self.studies.addItem(item)
+        self.note.setText(f"{len(studies)} exam(s) found." if studies else
+                          f"No exam found for {text.strip()!r} (or none you may see): check the spelling or the ID.")
         if studies:
             self.studies.setCurrentRow(0)
 
@@ -119,5 +130,7 @@ class ClinicianSelector(QWidget):
         if self.exam is None:
             return
         paths: list[Path] = selected_paths(self.archive, self.ticked_series())
-        if paths:
-            self.open_requested.emit(self.exam.study.study_instance_uid, paths)
+        if not paths:
+            self.note.setText("Tick at least one series to open (the key images are ticked when there are any).")
+            return
+        self.open_requested.emit(self.exam.study.study_instance_uid, paths)
