@@ -4,8 +4,8 @@ lost key drops the files as missing, and converting an existing cache survives a
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from tests.volume.synthetic_series import axial_positions, write_series
 from workstation.archive import Archive
 from workstation.archive import encryption as archive_encryption
 from workstation.core.chunked_cipher import HEADER, MAGIC
+from workstation.core.database_connection import connect_database
 from workstation.core.errors import ArchiveError, DicomReadError
 from workstation.dicom.displaysets import display_sets
 from workstation.dicom.model import read_patients
@@ -217,7 +218,8 @@ def test_unflushed_encrypted_files_are_checked_after_a_crash(tmp_path):
     _encrypt_cache(tmp_path / "cache.key")
     with Archive(tmp_path / "archive") as archive:
         paths = _store_series(archive, 3)
-    with sqlite3.connect(tmp_path / "archive" / "index.sqlite") as index:
+    with contextlib.closing(connect_database(tmp_path / "archive" / "index.sqlite", "archive index",
+                                            isolation_level=None)) as index:
         index.execute("UPDATE instances SET durable = 0")  # as if the power went before the deferred flush
     paths[0].write_bytes(paths[0].read_bytes()[:-100])  # this one did not reach the disk whole
     with Archive(tmp_path / "archive") as archive:

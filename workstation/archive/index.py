@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workstation.archive.part10 import InstanceHeader
 from workstation.archive.records import PatientRecord, SeriesRecord, StudyRecord
+from workstation.core.database_connection import DATABASE_ERRORS, connect_database
 from workstation.core.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class ArchiveIndex:
         self._lock = threading.RLock()
         self._read_lock = threading.Lock()
         try:
-            self._connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._connection = connect_database(path, "archive index", start_empty_if_key_lost=True, timeout=30,
+                                                isolation_level=None, check_same_thread=False)
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
             self._connection.execute("PRAGMA foreign_keys = ON")
@@ -111,8 +113,9 @@ class ArchiveIndex:
             self._connection.execute("COMMIT")
             # reads get a connection of their own: in WAL mode they need not wait for a write transaction
             # (a writer thread asking "do we have it?" while another files a batch)
-            self._reader = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as error:
+            self._reader = connect_database(path, "archive index", timeout=30, isolation_level=None,
+                                            check_same_thread=False)
+        except DATABASE_ERRORS as error:
             log.error("cannot open archive index %s: %s", path, error)
             raise ArchiveError(
                 f"cannot open the archive index {path} ({error}). "
@@ -136,17 +139,17 @@ class ArchiveIndex:
                 finally:
                     if self._connection.in_transaction:
                         self._connection.execute("ROLLBACK")
-            except sqlite3.Error as error:
+            except DATABASE_ERRORS as error:
                 raise self._error(error) from error
 
     def _rows(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple]:
         with self._read_lock:
             try:
                 return self._reader.execute(sql, tuple(parameters)).fetchall()
-            except sqlite3.Error as error:
+            except DATABASE_ERRORS as error:
                 raise self._error(error) from error
 
-    def _error(self, error: sqlite3.Error) -> ArchiveError:
+    def _error(self, error: Exception) -> ArchiveError:
         log.error("archive index %s: %s", self.path, error)
         if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             return ArchiveError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from workstation.core.database_connection import connect_database
 from workstation.settings.home import workstation_home
 
 SCHEMA = """
@@ -35,8 +36,8 @@ def security_database_path(home: Path | None = None) -> Path:
 
 
 def open_security_database(path: Path | None = None) -> sqlite3.Connection:
-    connection = sqlite3.connect(path or security_database_path(), timeout=10, check_same_thread=False)
-    connection.row_factory = sqlite3.Row
+    connection = connect_database(path or security_database_path(), "security", named_rows=True, timeout=10,
+                                  check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.executescript(SCHEMA)
     return connection

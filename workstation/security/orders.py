@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
+from workstation.core.database_connection import DATABASE_ERRORS
 from workstation.security.access import confidential_by_hl7
 from workstation.security.errors import SecurityError
 from workstation.security.station import StationSecurity
@@ -24,7 +24,7 @@ def mark_vip_order(accession_number: str, study_instance_uid: str, vip_indicator
             return False
         security.policy.mark_order_by_rule(accession_number, study_instance_uid,
                                            f"HL7 VIP indicator {vip_indicator.strip()}")
-    except sqlite3.Error as error:
+    except DATABASE_ERRORS as error:
         log.error("cannot mark order %s confidential: %s", accession_number, error)
         raise SecurityError(f"The confidential order {accession_number} could not be marked ({error}).") from error
     return True

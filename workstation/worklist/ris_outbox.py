@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 import hl7
 import hl7.client
 
+from workstation.core.database_connection import DATABASE_ERRORS, connect_database
 from workstation.settings.home import workstation_home
 from workstation.worklist.exam import ReadingStatus
 
@@ -81,7 +81,8 @@ class RisOutbox:
         self.path = path or default_outbox_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        self._db = connect_database(self.path, "RIS outbox", isolation_level=None, check_same_thread=False,
+                                    timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS messages (sequence INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -211,7 +212,7 @@ class RisSender:
     def send_now(self) -> int:
         try:
             return self.outbox.send_pending(self.address)
-        except sqlite3.Error as error:
+        except DATABASE_ERRORS as error:
             log.error("RIS outbox unreadable: %s", error)
             return 0
 

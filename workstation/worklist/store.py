@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from workstation.core.database_connection import DATABASE_ERRORS, OPERATIONAL_ERRORS, connect_database
 from workstation.worklist.errors import StoreUnavailable, WorklistError
 from workstation.worklist.exam import Exam, Priority, ReadingStatus, Transition
 from workstation.worklist.reading_state import LOCKABLE, check_transition
@@ -137,11 +137,11 @@ class WorklistStore:
         else:
             try:
                 Path(self.location).parent.mkdir(parents=True, exist_ok=True)
-                self._connection = sqlite3.connect(
-                    self.location, isolation_level=None, check_same_thread=False, timeout=self.connect_timeout
+                self._connection = connect_database(
+                    self.location, "worklist", isolation_level=None, check_same_thread=False, timeout=self.connect_timeout
                 )
                 self._connection.execute("PRAGMA journal_mode=WAL")
-            except (OSError, sqlite3.Error) as error:
+            except (OSError, *DATABASE_ERRORS) as error:
                 self._drop_connection()
                 log.error("worklist store %s cannot be opened: %s", self.location, error)
                 raise StoreUnavailable(
@@ -153,7 +153,7 @@ class WorklistStore:
             import psycopg
 
             return (psycopg.OperationalError, psycopg.InterfaceError)
-        return (sqlite3.OperationalError,)
+        return OPERATIONAL_ERRORS
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Any]:
