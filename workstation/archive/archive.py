@@ -24,7 +24,6 @@ from workstation.archive.deferred_flush import DeferredFlush, current_boot_id
 from workstation.archive.encryption import CacheCipher, convert_files
 from workstation.archive.eviction import studies_to_evict
 from workstation.archive.group_commit import GroupCommit
-from workstation.archive.importer import collect_sources
 from workstation.archive.index import ArchiveIndex
 from workstation.archive.part10 import InstanceHeader, NotDicomError, Part10Instance, prepare_part10
 from workstation.archive.process_lock import ArchiveProcessLock
@@ -133,6 +132,8 @@ class Archive:
         Headers are parsed on this thread while writer threads write and flush the files (fsync waits
         on the disk, not the CPU); every ``BATCH_FILES`` files are renamed into place and indexed at once.
         """
+        from workstation.archive.importer import collect_sources  # DICOMDIR reading needs pydicom (~0.2 s to import)
+
         sources = collect_sources(paths)
         tally = _ImportTally(problems=list(sources.problems))
         batch: list[Future[_Written]] = []

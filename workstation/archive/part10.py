@@ -2,6 +2,7 @@
 
 Only the header is read (never the pixel data): by a lean scanner for the usual little-endian ASCII files
 (about 0.1 ms for a CT header), by pydicom for the rest, so filing an instance costs well under a millisecond.
+pydicom is imported only when needed (it takes ~0.2 s to import: a retrieve command rarely needs it).
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ import io
 import logging
 import struct
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pydicom
-from pydicom.dataset import Dataset
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
+from workstation.archive.header_scan import (
+    DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+    EXPLICIT_VR_BIG_ENDIAN,
+    IMPLICIT_VR_LITTLE_ENDIAN,
+    ScannedHeader,
+    scan_header,
 )
-
-from workstation.archive.header_scan import ScannedHeader, scan_header
 from workstation.core.errors import DicomReadError
 from workstation.dicom.preamble import executable_preamble_kind
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,8 @@ def _instance_header(fields: _Fields, source: object) -> InstanceHeader:
 
 def _read_header(data: bytes, source: object) -> tuple[Dataset, int]:
     """The dataset up to the pixel data, and the offset where the pixel data element starts (or the end)."""
+    import pydicom
+
     buffer = io.BytesIO(data)
     try:
         return pydicom.dcmread(buffer, stop_before_pixels=True), buffer.tell()
@@ -196,12 +198,12 @@ def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None)
 
     A header-only read cannot see this, and a cut-off transfer is the commonest damaged file.
     """
-    if transfer_syntax == DeflatedExplicitVRLittleEndian:
+    if transfer_syntax == DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN:
         return False  # the offset is one in the inflated stream; zlib itself reports a cut stream when read
     if offset + 8 > len(data):
         return offset < len(data)
-    big_endian = transfer_syntax == ExplicitVRBigEndian
-    implicit_vr = transfer_syntax == ImplicitVRLittleEndian
+    big_endian = transfer_syntax == EXPLICIT_VR_BIG_ENDIAN
+    implicit_vr = transfer_syntax == IMPLICIT_VR_LITTLE_ENDIAN
     order = ">" if big_endian else "<"
     if implicit_vr:
         (length,), header_length = struct.unpack_from(order + "L", data, offset + 4), 8
@@ -217,6 +219,8 @@ def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None)
 
 def _read_bare_dataset(data: bytes, source: object) -> Dataset:
     """A dataset written without preamble and file meta, as many older archives did: read it whole."""
+    import pydicom
+
     try:
         dataset = pydicom.dcmread(io.BytesIO(data), force=True)
         if "SOPClassUID" not in dataset and "SOPInstanceUID" not in dataset:
@@ -229,6 +233,8 @@ def _read_bare_dataset(data: bytes, source: object) -> Dataset:
 
 
 def _as_part10(dataset: Dataset, source: object) -> bytes:
+    from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
     implicit_vr, little_endian = dataset.original_encoding
     if implicit_vr:
         transfer_syntax = ImplicitVRLittleEndian

@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass
 
 from workstation.archive import Archive
-from workstation.security.authentication import authenticate
 from workstation.security.errors import AccessDenied, AuthenticationError
 from workstation.security.roles import Permission, Role
 from workstation.security.station import StationSecurity
@@ -65,6 +64,8 @@ def command_user(args: argparse.Namespace, permission: Permission = Permission.R
     if not name:
         raise AuthenticationError("This station has user accounts: add --user NAME (the password comes from "
                                   f"{PASSWORD_VARIABLE} or a prompt).")
+    from workstation.security.authentication import authenticate  # with LDAP support: only once accounts exist
+
     user = authenticate(security.users, security.settings, security.trail, name, read_password())
     if not user.may(permission):
         raise AccessDenied(f"{user.name} ({user.role.value}) may not {permission.value}.")

@@ -11,7 +11,6 @@ import sys
 from workstation.archive import Archive
 from workstation.cli.authentication import add_user_option, command_user
 from workstation.net.job_queue import JobState, RetrieveJob, RetrieveQueues
-from workstation.net.priors import prefetch_priors
 from workstation.net.transfer import RetrieveProgress
 from workstation.settings.pacs_nodes import RETRIEVE_METHODS, load_pacs_settings, resolve_node
 
@@ -55,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             jobs = [queues.submit(node, args.study, args.series, listener=show)]
             if args.priors > 0:
+                from workstation.net.priors import prefetch_priors  # its C-FIND path loads pynetdicom (~0.25 s)
+
                 jobs += prefetch_priors(queues, node, settings.local, args.study, args.priors, show,
                                         lambda found: signed.security.policy.visible_studies(signed.user, found))
             for job in jobs:

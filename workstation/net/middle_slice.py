@@ -13,9 +13,9 @@ import logging
 import requests
 
 from workstation.core.errors import WorkstationError
-from workstation.net.dicomweb import qido, qido_series
-from workstation.net.find import c_find, find_series
-from workstation.net.query_results import RemoteInstance
+from workstation.net.dicom_json import JsonAttributes
+from workstation.net.dicomweb import qido_json
+from workstation.net.query_results import RemoteInstance, RemoteSeries
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,12 @@ def middle_instance(node: PacsNode, local: LocalNode, study_instance_uid: str) -
 
 def _middle_instance(node: PacsNode, local: LocalNode, study_instance_uid: str) -> RemoteInstance | None:
     web = node.retrieve_method == "web"
-    if web:
-        series = qido_series(node, study_instance_uid)
+    if web:  # read without pydicom, which a DICOMweb retrieve command does not import otherwise
+        series = [RemoteSeries.from_dataset(JsonAttributes(item))
+                  for item in qido_json(node, f"studies/{study_instance_uid}/series", "SERIES", {})]
     else:
+        from workstation.net.find import find_series
+
         series = find_series(node, local, study_instance_uid)
     counted = [item for item in series if item.number_of_instances]
     if not counted:
@@ -43,9 +46,12 @@ def _middle_instance(node: PacsNode, local: LocalNode, study_instance_uid: str) 
     largest = max(counted, key=lambda item: item.number_of_instances or 0)
     number = str((largest.number_of_instances or 0) // 2 + 1)  # the index ``middle_first`` starts from
     if web:
-        found = qido(node, f"studies/{study_instance_uid}/series/{largest.series_instance_uid}/instances", "IMAGE",
-                     {"InstanceNumber": number})
+        found = [JsonAttributes(item) for item in qido_json(
+            node, f"studies/{study_instance_uid}/series/{largest.series_instance_uid}/instances", "IMAGE",
+            {"InstanceNumber": number})]
     else:
+        from workstation.net.find import c_find
+
         found = c_find(node, local, "IMAGE", {"StudyInstanceUID": study_instance_uid,
                                               "SeriesInstanceUID": largest.series_instance_uid,
                                               "InstanceNumber": number})

@@ -7,8 +7,10 @@ converters serves both.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from pydicom.dataset import Dataset
+if TYPE_CHECKING:  # only read through ``get``: importing pydicom here would slow every command (~0.2 s)
+    from pydicom.dataset import Dataset
 
 
 def _text(dataset: Dataset, keyword: str) -> str:

@@ -3,7 +3,8 @@
 A study not yet here comes by one study-level request, its middle slice fetched first on its own.
 Otherwise: list the remote instances (C-FIND image level, or QIDO-RS), subtract what the archive holds,
 fetch the rest (middle slice first). Either way the end checks that every instance the PACS reported
-is now in the archive.
+is now in the archive. The DIMSE modules (pynetdicom, pydicom) are imported where a DIMSE path needs them,
+so a DICOMweb retrieve command starts without them (~0.25 s less).
 """
 
 from __future__ import annotations
@@ -13,22 +14,24 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import requests
-from pydicom.dataset import Dataset
 
 from workstation.core.errors import WorkstationError
-from workstation.net.dicomweb import qido, qido_instances, session_for
-from workstation.net.dimse_retrieve import c_get, c_move
+from workstation.net.dicom_json import JsonAttributes
+from workstation.net.dicomweb import qido_instances, qido_json, session_for
 from workstation.net.errors import PacsError
-from workstation.net.find import c_find, find_instances
 from workstation.net.middle_slice import middle_instance
 from workstation.net.query_results import RemoteInstance
-from workstation.net.retrieve_plan import retrieve_identifiers
-from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import InstanceArchive, ProgressCallback, Transfer
 from workstation.net.wado import fetch_instance, wado_rs, wado_rs_stream
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+    from workstation.net.storage_scp import StorageSCP
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ class RetrieveReport:
 def _move_destination(archive: InstanceArchive, local: LocalNode, scp: StorageSCP | None,
                       transfer: Transfer) -> Iterator[None]:
     """Our storage SCP subscribed to ``transfer``; a temporary one when the app's is not running."""
+    from workstation.net.storage_scp import StorageSCP
+
     own = scp is None
     scp = scp or StorageSCP(archive, local).start()
     scp.subscribe(transfer)
@@ -75,8 +80,10 @@ class StudySummary:
 def study_summary(node: PacsNode, local: LocalNode, study_instance_uid: str) -> StudySummary:
     keys = {"StudyInstanceUID": study_instance_uid, "NumberOfStudyRelatedInstances": ""}
     if node.retrieve_method == "web":
-        found = qido(node, "studies", "STUDY", keys)
+        found = [JsonAttributes(item) for item in qido_json(node, "studies", "STUDY", keys)]
     else:
+        from workstation.net.find import c_find
+
         found = c_find(node, local, "STUDY", {**keys, "SOPClassesInStudy": ""})
     if not found:
         raise PacsError(f"PACS {node.name!r} has no study {study_instance_uid}.")
@@ -108,6 +115,10 @@ def _fetch_whole_study(node: PacsNode, local: LocalNode, archive: InstanceArchiv
             wado_rs_stream(node, study_instance_uid, transfer)
             middle.result()
             return pending.result()
+        from pydicom.dataset import Dataset
+
+        from workstation.net.dimse_retrieve import c_get, c_move
+
         middle = pool.submit(middle_instance, node, local, study_instance_uid)
         summary = pending.result()
         identifier = Dataset()
@@ -142,6 +153,8 @@ def _middle_first(instance: RemoteInstance | None, transfer: Transfer) -> list[D
     """An image-level identifier for the middle slice to send before the study-level one ([] when unknown)."""
     if instance is None or not transfer.mark_middle(instance.sop_instance_uid):
         return []
+    from pydicom.dataset import Dataset
+
     identifier = Dataset()
     identifier.QueryRetrieveLevel = "IMAGE"
     identifier.StudyInstanceUID = instance.study_instance_uid
@@ -177,6 +190,8 @@ def retrieve(
     if method == "web":
         remote = qido_instances(node, study_instance_uid, series_instance_uid)
     else:
+        from workstation.net.find import find_instances
+
         remote = find_instances(node, local, study_instance_uid, series_instance_uid)
     if not remote:
         raise PacsError(f"PACS {node.name!r} has no instances of study {study_instance_uid}"
@@ -186,10 +201,13 @@ def retrieve(
     transfer.expect((instance.sop_instance_uid for instance in wanted), total=len(remote))
     log.info("retrieve %s from %s by %s: %d instances, %d already here",
              study_instance_uid, node.address, method, len(remote), len(remote) - len(wanted))
-    if wanted:
-        if method == "web":
-            wado_rs(node, wanted, transfer)
-        elif method == "get":
+    if wanted and method == "web":
+        wado_rs(node, wanted, transfer)
+    elif wanted:
+        from workstation.net.dimse_retrieve import c_get, c_move
+        from workstation.net.retrieve_plan import retrieve_identifiers
+
+        if method == "get":
             sop_classes = {instance.sop_class_uid for instance in wanted if instance.sop_class_uid}
             c_get(node, local, retrieve_identifiers(remote, wanted), sop_classes, transfer)
         else:

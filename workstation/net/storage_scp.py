@@ -2,6 +2,7 @@
 
 Started with the app on the configured port. Every received instance is written as the encoded bytes
 that came over the wire; running C-MOVE transfers that expect it are told, for their progress.
+pynetdicom is imported on start, so code that only names this class (the job queues) starts without it.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
-
-from pynetdicom import AE, AllStoragePresentationContexts, evt
-from pynetdicom.sop_class import Verification
+from typing import TYPE_CHECKING
 
 from workstation.core.errors import WorkstationError
-from workstation.net.association import poll_faster
-from workstation.net.dimse_retrieve import COMPRESSED, UNCOMPRESSED
 from workstation.net.errors import PacsError
 from workstation.net.transfer import InstanceArchive, Transfer
 from workstation.settings.pacs_nodes import LocalNode
+
+if TYPE_CHECKING:
+    from pynetdicom import AE, evt
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ class StorageSCP:
         self.received_unexpected = 0
 
     def start(self) -> "StorageSCP":
+        from pynetdicom import AE, AllStoragePresentationContexts, evt
+        from pynetdicom.sop_class import Verification
+
+        from workstation.net.association import poll_faster
+        from workstation.net.dimse_retrieve import COMPRESSED, UNCOMPRESSED
+
         ae = AE(ae_title=self.local.aet)
         ae.maximum_pdu_size = self.local.maximum_pdu_size
         for context in AllStoragePresentationContexts:

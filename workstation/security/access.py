@@ -12,10 +12,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, TypeVar
-
-from pydicom import Dataset
-from pydicom.errors import InvalidDicomError
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from workstation.core.stored_file import dcmread_stored
 from workstation.security.audit.messages import (
@@ -26,6 +23,9 @@ from workstation.security.config import ConfidentialityRules
 from workstation.security.errors import AccessDenied, SecurityError
 from workstation.security.roles import Permission
 from workstation.security.users import User
+
+if TYPE_CHECKING:  # pydicom takes ~0.2 s to import: loaded only when header rules read a header
+    from pydicom import Dataset
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,6 +105,8 @@ class AccessPolicy:
         one header per series); returns how many were newly marked."""
         if not self.rules.attributes:
             return 0
+        from pydicom.errors import InvalidDicomError
+
         checked = {row[0] for row in self._db.execute("SELECT study_instance_uid FROM rule_checked")}
         marked = 0
         for study in archive.studies():
