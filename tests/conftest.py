@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DICOM = PROJECT_ROOT.parent / "shared" / "dicom"
+ENCRYPTED_CACHE_VARIABLE = "WORKSTATION_TEST_ENCRYPT_CACHE"
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +18,9 @@ def workstation_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     """Every test gets its own state folder, so tests never see each other's archive or settings."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("WORKSTATION_HOME", str(home))
+    if os.environ.get(ENCRYPTED_CACHE_VARIABLE):  # the same tests with the cache and its databases encrypted
+        key_file = tmp_path_factory.mktemp("key") / "cache.key"
+        (home / "security.json").write_text(json.dumps({"encrypt_cache": True, "cache_key_file": str(key_file)}))
     return home
 
 
