@@ -51,10 +51,10 @@ def raw_bytes(database: Path) -> bytes:
                     if Path(f"{database}{suffix}").exists())
 
 
-def fill_every_database(home: Path) -> list[Path]:
+def fill_every_database(home: Path, keep_open: list | None = None) -> list[Path]:
     """Patient data into the archive index, security, worklist and RIS outbox databases; their paths.
 
-    The connections stay open (WAL not checkpointed), so the -wal files hold the newest pages."""
+    With ``keep_open``, the security, worklist and outbox connections are kept there, open (WAL not checkpointed)."""
     archive = Archive(home / "archive")
     assert archive.store_part10(instance_bytes(patient_name=PATIENT_NAME, patient_id=PATIENT_ID)).stored
     security = StationSecurity.open()
@@ -69,6 +69,8 @@ def fill_every_database(home: Path) -> list[Path]:
     assert store.exam("ACC-1").patient_name == PATIENT_NAME
     assert [message.control_id for message in outbox.messages()] == ["REPORT-1"]
     archive.close()
+    if keep_open is not None:
+        keep_open.extend((security, store, outbox))
     return [home / "archive" / "index.sqlite", security_database_path(), home / "worklist" / "worklist.sqlite",
             home / "worklist" / "ris_outbox.sqlite"]
 
@@ -77,7 +79,8 @@ def fill_every_database(home: Path) -> list[Path]:
 def test_patient_data_is_readable_in_the_raw_databases_only_when_the_cache_is_not_encrypted(
         tmp_path, workstation_home, encrypted):
     encrypt_cache(tmp_path / "cache.key", on=encrypted)
-    databases = fill_every_database(workstation_home)
+    opened: list = []
+    databases = fill_every_database(workstation_home, keep_open=opened)
     wal_files = [Path(f"{database}-wal") for database in databases]
     assert any(wal.exists() and wal.stat().st_size for wal in wal_files)  # the WAL is checked too
     secrets = (PATIENT_NAME.encode(), PATIENT_ID.encode(), KEYWORD.encode(), b"drwho")
