@@ -14,6 +14,7 @@ time is the archive's durable, indexed write rather than the network path.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -181,6 +182,9 @@ def main() -> int:
     if not orthanc_installed() or not TEMPLATE.exists():
         print("benchmark needs Orthanc (scripts/setup.sh as root) and ../shared/dicom; not found")
         return 1
+    # the whole command as installed: pip byte-compiles a package, while this checkout may run with
+    # PYTHONDONTWRITEBYTECODE and would otherwise compile every module from source on each start
+    compileall.compile_dir(PROJECT_ROOT / "workstation", quiet=1)
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         (scratch / "ct").mkdir()
