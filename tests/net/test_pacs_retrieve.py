@@ -16,12 +16,12 @@ import pytest
 
 from tests.archive.factories import assert_index_and_files_agree
 from workstation.archive import Archive
-from workstation.net.job_queue import JobState, RetrieveQueues
-from workstation.net.retrieve import retrieve
 from workstation.net import dimse_retrieve
 from workstation.net import retrieve as retrieve_module
 from workstation.net.errors import PacsError
+from workstation.net.job_queue import JobState, RetrieveQueues
 from workstation.net.middle_slice import middle_instance
+from workstation.net.retrieve import retrieve
 from workstation.net.storage_scp import StorageSCP
 from workstation.net.transfer import Transfer
 
