@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
 from workstation import __version__
 from workstation.archive import Archive, ImportReport
@@ -79,12 +79,11 @@ class MainWindow(QMainWindow):
         about.triggered.connect(lambda: QMessageBox.about(self, "About Workstation", about_text(self.archive)))
         help_menu.addAction(about)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        """Help stays the last menu, whatever the worklist, PACS or security screens added after it."""
-        bar = self.menuBar()
-        bar.removeAction(self.help_menu.menuAction())
-        bar.addAction(self.help_menu.menuAction())
-        super().showEvent(event)
+    def add_menu(self, title: str) -> QMenu:
+        """A screen's menu (PACS, User...), placed before Help, which stays the last menu whenever it is added."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
 
     def refresh(self) -> None:
         self.study_browser.refresh()

@@ -46,7 +46,7 @@ class PacsScreen(QObject):
             log.error("keymap unreadable, PACS keys off: %s", error)
             keymap = Keymap({})
         handlers = {"pacs.show": self.show_panel}
-        menu = self.window.menuBar().addMenu("&PACS")
+        menu = self.window.add_menu("&PACS")
         registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, title in COMMANDS:
             action = QAction(title, self.window)

@@ -124,7 +124,7 @@ class SecurityController(QObject):
         handlers = {"security.lock_screen": self.lock, "security.switch_user": self.switch_user,
                     "keyword.tag": self.tag_current_study, "security.mark_confidential": self.mark_current_confidential}
         registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
-        menu = self.window.menuBar().addMenu("&User")
+        menu = self.window.add_menu("&User")
         self.actions: dict[str, QAction] = {}
         for command_id, title, needs_user in COMMANDS:
             action = QAction(title, self.window)
