@@ -9,6 +9,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,29 @@ def test_existing_tests_pass_with_the_cache_encrypted():
                           cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_wal_busy_timeout_and_threads_behave_as_with_sqlite3(tmp_path):
+    encrypt_cache(tmp_path / "cache.key")
+    database = tmp_path / "records.sqlite"
+    options = {"isolation_level": None, "check_same_thread": False}
+    writer = connect_database(database, "test", timeout=5, **options)
+    assert writer.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (2)")
+    reader = connect_database(database, "test", timeout=5, **options)
+    assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]  # WAL: readers do not wait for the writer
+    second = connect_database(database, "test", timeout=0.3, **options)
+    started = time.monotonic()
+    with pytest.raises(database_connection.OPERATIONAL_ERRORS, match="locked"):
+        second.execute("BEGIN IMMEDIATE")
+    assert time.monotonic() - started >= 0.25  # the busy timeout was waited
+    assert writer.in_transaction
+    writer.execute("COMMIT")
+    seen: list = []
+    thread = threading.Thread(target=lambda: seen.extend(reader.execute("SELECT x FROM t ORDER BY x").fetchall()))
+    thread.start()
+    thread.join(10)
+    assert seen == [(1,), (2,)]  # a connection made on one thread serves another (check_same_thread=False)
