@@ -76,6 +76,10 @@ def run_application(screenshot: str | None = None) -> int:
             _save_screenshot_when_settled(window, Path(screenshot), app)
         window.refresh()
         return app.exec()
+    except WorkstationError as error:  # e.g. security.sqlite that the station's key cannot open: nothing may start
+        if not screenshot:
+            QMessageBox.critical(None, "Workstation", str(error))
+        raise
     finally:
         archive.close()
 

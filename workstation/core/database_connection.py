@@ -145,9 +145,9 @@ def _raw(key: bytes) -> str:
 def _key_lost(path: Path, purpose: str, start_empty: bool, error: Exception) -> None:
     """Start the database again empty (``start_empty``), else refuse with what the administrator must do."""
     log.error("the %s database %s cannot be opened with the station's cache key: %s", purpose, path, error)
-    if isinstance(error, DatabaseKeyError) and not start_empty:
-        raise error
     if not start_empty:
+        if isinstance(error, DatabaseKeyError):
+            raise error
         raise _refusal(path, purpose) from error
     for name in ("", *SIDE_FILES):
         Path(f"{path}{name}").unlink(missing_ok=True)
