@@ -80,7 +80,8 @@ class DeferredFlush:
 
     def close(self, timeout: float) -> int:
         """Flush what is pending for up to ``timeout`` seconds, then stop; return how many paths were left."""
-        self.wait(timeout)
+        if timeout > 0:
+            self.wait(timeout)
         with self._condition:
             self._stopping = True
             left = len(self._pending)
