@@ -25,3 +25,4 @@ def test_a_security_database_the_key_cannot_open_stops_the_window_with_a_dialog(
         app_module.run_application()
     assert len(shown) == 1
     assert "security database" in shown[0] and str(key_file) in shown[0] and "Restore the key file" in shown[0]
+    assert not key_file.exists()  # refused before the archive opened: no new key, the cache is kept for the old one

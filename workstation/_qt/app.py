@@ -54,6 +54,9 @@ def run_application(screenshot: str | None = None) -> int:
     opened is shown in a dialog and raised for the command line to report."""
     app = application()
     try:
+        # Security first: a station key that cannot open security.sqlite stops everything before the archive,
+        # which would otherwise start an empty index under a new key and drop the cache.
+        security = StationSecurity.open(background_forwarding=True)
         archive = Archive.open_default()
     except WorkstationError as error:
         if not screenshot:  # a check run must never wait on a dialog; the command line reports it too
@@ -63,8 +66,8 @@ def run_application(screenshot: str | None = None) -> int:
         QMessageBox.warning(None, "Workstation", archive.lost_key_message)
     try:
         window = build_main_window(archive)
-        security = StationSecurity.open(background_forwarding=True)  # first: the outbox's sends are audited
-        pacs = install_pacs(window, outbox_listener=outbox_auditor(security.trail))  # the PACS page and its service
+        # the PACS page and its service, after security so the outbox's sends are audited from the first one
+        pacs = install_pacs(window, outbox_listener=outbox_auditor(security.trail))
         app.aboutToQuit.connect(pacs.shutdown)  # also when the app quits without closing the window
         install_worklist(window, prefetch=lambda exam: pacs.prefetch_study(exam.study_instance_uid))
         install_report_editor(window)  # the report editor and dictation (workstation/_qt/reporting/)
@@ -76,7 +79,7 @@ def run_application(screenshot: str | None = None) -> int:
             _save_screenshot_when_settled(window, Path(screenshot), app)
         window.refresh()
         return app.exec()
-    except WorkstationError as error:  # e.g. security.sqlite that the station's key cannot open: nothing may start
+    except WorkstationError as error:  # a screen that cannot start: nothing may run half set up
         if not screenshot:
             QMessageBox.critical(None, "Workstation", str(error))
         raise
