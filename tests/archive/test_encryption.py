@@ -142,7 +142,7 @@ def test_an_altered_pixel_chunk_gives_a_clear_error_and_a_blank_slice(tmp_path):
     assert (volume.voxels[1] == volume.voxels[[0, 2]].min()).all()  # blank, not the altered bytes
 
 
-def test_a_lost_key_is_said_and_its_files_are_treated_as_missing(tmp_path):
+def test_a_lost_key_is_said_and_its_files_are_set_aside_and_treated_as_missing(tmp_path):
     key_file = tmp_path / "cache.key"
     _encrypt_cache(key_file)
     with Archive(tmp_path / "archive") as archive:
@@ -153,10 +153,28 @@ def test_a_lost_key_is_said_and_its_files_are_treated_as_missing(tmp_path):
     with Archive(tmp_path / "archive") as archive:
         assert "cache key is missing or was replaced" in archive.lost_key_message
         assert archive.studies() == [] and not victim.exists()
+        set_aside = sorted(path for path in (tmp_path / "archive" / "unreadable").rglob("*") if path.is_file())
+        assert len(set_aside) == 4  # moved, not deleted
+        assert f"{tmp_path / 'archive' / 'unreadable'}/" in archive.lost_key_message
         result = archive.store_part10(instance_bytes(pixels=64))  # a new key, a working cache
         assert result.stored and _encrypted(result.path)
     with Archive(tmp_path / "archive") as archive:
         assert archive.lost_key_message == "" and archive.has_instance(result.sop_instance_uid)
+
+
+def test_files_of_a_lost_key_come_back_by_import_once_the_key_is_restored(tmp_path):
+    key_file = tmp_path / "cache.key"
+    _encrypt_cache(key_file)
+    with Archive(tmp_path / "archive") as archive:
+        stored = _store_series(archive)
+        uids = archive.instance_uids(archive.studies()[0].study_instance_uid)
+    key_file.rename(tmp_path / "misplaced.key")
+    with Archive(tmp_path / "archive") as archive:
+        assert archive.studies() == [] and not any(path.exists() for path in stored)
+    (tmp_path / "misplaced.key").replace(key_file)  # the key is found again
+    with Archive(tmp_path / "archive") as archive:
+        report = archive.import_paths([tmp_path / "archive" / "unreadable"])
+        assert report.problems == [] and archive.instance_uids(archive.studies()[0].study_instance_uid) == uids
 
 
 def test_key_inside_the_cache_is_refused(tmp_path):

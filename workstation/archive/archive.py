@@ -163,7 +163,7 @@ class Archive:
     def _read_for_import(self, path: Path, found_in_folder: bool, tally: _ImportTally) -> Part10Instance | None:
         """The instance to store from ``path``, or None (counted in ``tally``: duplicate, problem, skipped)."""
         try:
-            instance = prepare_part10(path.read_bytes(), path)
+            instance = prepare_part10(read_stored(path), path)  # this station's encrypted files too (set aside ones)
         except NotDicomError as error:
             if found_in_folder:
                 tally.skipped.append(path)
@@ -415,10 +415,11 @@ class Archive:
         return broken
 
     def _forget_unreadable(self) -> None:
-        """The cache's key is lost: drop its encrypted files (index and disk), so they are fetched again."""
-        unreadable = self._cipher.unreadable(self._store, self._index.all_paths())
+        """The cache's key is lost: its encrypted files leave the index (so they are fetched again) and are moved
+        aside on disk, never deleted."""
+        unreadable = self._cipher.unreadable(self._store, self._store.stored_files())  # the index may be gone too
         for relative in unreadable:
-            self._store.remove(relative)
+            self._store.move_out(relative, self._cipher.set_aside_folder)
         self._index.delete_instances_at(unreadable)
         self._cipher.record_key()
-        log.error("%s (%d files dropped)", self._cipher.lost_key_message, len(unreadable))
+        log.error("%s (%d files set aside)", self._cipher.lost_key_message, len(unreadable))

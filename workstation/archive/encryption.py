@@ -3,8 +3,10 @@
 With ``"encrypt_cache": true`` every file the archive writes is encrypted with the station key
 (``core.chunked_cipher``); readers open files with ``core.stored_file.open_stored``. ``cache-key.id`` in the
 archive folder names (by a hash, not the key) the key the cache was encrypted with, so an archive opened
-without that key says so and drops the files it can no longer read: the index then treats them as missing
-and the next retrieve fetches them again from the PACS.
+without that key says so and sets aside the files it can no longer read: the index then treats them as
+missing and the next retrieve fetches them again from the PACS. They are moved, never deleted (a key file
+only misplaced, or studies imported from a CD that no PACS holds, can still be recovered): with the old key
+back in place, importing the set-aside folder brings them back.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workstation.settings.cache_encryption import load_cache_encryption
 
 log = logging.getLogger(__name__)
 KEY_ID_FILE = "cache-key.id"
+SET_ASIDE_FOLDER = "unreadable"  # files of a lost key, by the key's id
 
 
 class CacheCipher:
@@ -43,6 +46,7 @@ class CacheCipher:
                                "Set cache_key_file in security.json to a place outside it.")
         self._marker = folder / KEY_ID_FILE
         recorded = self._marker.read_text(encoding="ascii").strip() if self._marker.is_file() else ""
+        self.set_aside_folder = folder / SET_ASIDE_FOLDER / (recorded or "unknown-key")
         self.key: bytes | None = None
         try:
             if recorded or (self.encrypt and settings.key_file.exists()):
@@ -67,8 +71,9 @@ class CacheCipher:
         if not self.key_lost:
             return ""
         return ("The station's cache key is missing or was replaced, so the encrypted files of the local cache "
-                "cannot be read. They are treated as missing: open the studies again to fetch them from the PACS "
-                "(or restore the key file from the station's backup before opening the archive).")
+                "cannot be read. They are treated as missing: open the studies again to fetch them from the PACS. "
+                f"The files were set aside in {self.set_aside_folder}: to recover them (studies imported from a CD, "
+                "for one), put the old key file back and import that folder; once not needed, delete it.")
 
     def seal(self, data: bytes) -> bytes:
         """What to write for ``data``: encrypted when the station encrypts its cache, else ``data`` itself."""

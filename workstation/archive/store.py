@@ -106,6 +106,18 @@ class FileStore:
     def remove(self, relative: str) -> None:
         target = self.absolute(relative)
         self.discard(target)
+        self._remove_empty_folders(target)
+
+    def move_out(self, relative: str, destination: Path) -> None:
+        """Move a stored file to ``destination`` (same file system: a rename), keeping its relative path."""
+        target = self.absolute(relative)
+        moved = destination / relative
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(target, moved)
+        self._remove_empty_folders(target)
+
+    @staticmethod
+    def _remove_empty_folders(target: Path) -> None:
         for folder in (target.parent, target.parent.parent):
             try:
                 folder.rmdir()
