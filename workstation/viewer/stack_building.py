@@ -160,10 +160,16 @@ def decode_image(source: ImageSource, dataset: Dataset | None = None) -> np.ndar
 
 def decode_images(stack: ImageStack, indices: Iterable[int]) -> tuple[list[tuple[int, np.ndarray]], list[str]]:
     """Decode several images of a stack (a worker's batch); one bad image is reported, the others still come."""
+    return decode_sources([(index, stack.sources[index]) for index in indices])
+
+
+def decode_sources(
+    sources: Iterable[tuple[int, ImageSource]],
+) -> tuple[list[tuple[int, np.ndarray]], list[str]]:
+    """Decode numbered image sources (the part of a batch that crosses to a worker process: no stack needed)."""
     decoded, problems = [], []
     dataset, dataset_path = None, None
-    for index in indices:
-        source = stack.sources[index]
+    for index, source in sources:
         try:
             if source.path != dataset_path:  # frames of one multi-frame file share one read
                 dataset, dataset_path = read_dataset(source.path), source.path
@@ -172,4 +178,3 @@ def decode_images(stack: ImageStack, indices: Iterable[int]) -> tuple[list[tuple
             log.warning("image %d of a stack not decoded: %s", index, error)
             problems.append(str(error))
     return decoded, problems
-
