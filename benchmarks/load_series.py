@@ -4,6 +4,9 @@ Both sides start from the folder path: read headers, sort slices, read pixels in
 Warm page cache, best of several runs. Then the same CT compressed to JPEG 2000 lossless (made here in a
 temporary folder with pydicom's encoder) is opened serially, with a thread pool and with a process pool,
 to show which parallel decoder pays. Ratio = SimpleITK time / our time (>= 1.0: ours is no slower).
+Last, the reading screen's loader path on that J2K stack (model functions, no window): every image decoded
+in the loader's thread, batch after batch, against the first image in the thread and the rest through the
+shared decoding processes (StackDecodingPool), as StackLoader does; ratio = in-thread / processes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from workstation.dicom.displaysets import display_sets  # noqa: E402
 from workstation.dicom.model import read_patients  # noqa: E402
+from workstation._qt.reading.stack_loading import BATCH_SIZE  # noqa: E402
+from workstation.viewer.process_decoding import StackDecodingPool, decoding_workers, worth_a_process  # noqa: E402
+from workstation.viewer.stack_building import decode_images, stacks_from_files  # noqa: E402
 from workstation.volume.assembly import assemble_volume, decoding_pool  # noqa: E402
 
 CT_FOLDER = PROJECT_ROOT.parent / "shared" / "dicom" / "ct_volume" / "pancreatic_ct_cbct_seg_philips_ct" / "dicom"
@@ -60,6 +66,33 @@ def compressed_copy(source: Path, target: Path) -> None:
         dataset = pydicom.dcmread(path)
         dataset.compress(JPEG2000Lossless)
         dataset.save_as(target / path.name, enforce_file_format=True)
+
+
+def load_stack_in_thread(folder: Path) -> int:
+    """The loader's path without processes: the first image alone, then batches of BATCH_SIZE in turn."""
+    (stack,), _ = stacks_from_files([folder])
+    start, count = 0, 1
+    while start < len(stack):
+        indices = list(range(start, min(len(stack), start + count)))
+        for index, values in decode_images(stack, indices)[0]:
+            stack.set_pixels(index, values)
+        start, count = indices[-1] + 1, BATCH_SIZE
+    return stack.loaded_count
+
+
+def load_stack_in_processes(folder: Path, pool: StackDecodingPool) -> int:
+    """StackLoader's path for a compressed stack: the first image in the thread, then one batch per process."""
+    (stack,), _ = stacks_from_files([folder])
+    assert worth_a_process(stack)
+    for index, values in decode_images(stack, [0])[0]:
+        stack.set_pixels(index, values)
+    start = 1
+    while start < len(stack):
+        indices = range(start, min(len(stack), start + BATCH_SIZE * pool.workers))
+        for index, values in pool.decode([(index, stack.sources[index]) for index in indices])[0]:
+            stack.set_pixels(index, values)
+        start = indices[-1] + 1
+    return stack.loaded_count
 
 
 def main() -> int:
@@ -103,6 +136,25 @@ def main() -> int:
             f"JPEG 2000 speed-up over serial: threads {serial / threaded:.2f}x, processes {serial / parallel:.2f}x; "
             f"ratio against SimpleITK (best of ours) {theirs_j2k / min(serial, threaded, parallel):.2f}"
         )
+        in_thread, loaded = best_time(load_stack_in_thread, j2k, runs=runs)
+        assert loaded == files
+        for workers in sorted({decoding_workers(), cores}):  # the screen's default, and one per core
+            pool = StackDecodingPool(workers)
+            try:
+                start = time.perf_counter()
+                loaded = load_stack_in_processes(j2k, pool)
+                cold = time.perf_counter() - start
+                assert loaded == files
+                warm, loaded = best_time(load_stack_in_processes, j2k, pool, runs=runs)
+                assert loaded == files
+            finally:
+                pool.shutdown()
+            default = " (the screen's default: cores - 1, at most 8)" if workers == decoding_workers() else ""
+            print(
+                f"reading screen, J2K stack until every image is decoded: in-thread {in_thread:.3f} s, "
+                f"{workers} decoding processes{default} {warm:.3f} s (pool start included: {cold:.3f} s); "
+                f"ratio in-thread / processes {in_thread / warm:.2f}"
+            )
     return 0
 
 

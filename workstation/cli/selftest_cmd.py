@@ -42,6 +42,33 @@ def check_compressed_decoding() -> str:
     return f"decoded {', '.join(expected['files'])}"
 
 
+def check_process_decoding() -> str:
+    """The reading screen's decoding processes start and give the in-thread pixels. In the frozen build this
+    proves ``freeze_support``: without it a worker re-runs the application and the pool breaks."""
+    import multiprocessing
+
+    from workstation.viewer.image_stack import ImageSource
+    from workstation.viewer.process_decoding import StackDecodingPool
+    from workstation.viewer.stack_building import decode_sources
+
+    expected = json.loads(resource_path("selftest", "expected.json").read_text(encoding="utf-8"))
+    sources = [(index, ImageSource(str(resource_path("selftest", name))))
+               for index, name in enumerate(expected["files"] * 3)]
+    pool = StackDecodingPool(workers=2)
+    try:
+        decoded, problems = pool.decode(sources)
+        workers = len(multiprocessing.active_children())
+    finally:
+        pool.shutdown()
+    if problems:
+        raise AssertionError(problems[0])
+    in_thread = dict(decode_sources(sources)[0])
+    if [index for index, _ in decoded] != list(in_thread) or not all(
+            np.array_equal(values, in_thread[index]) for index, values in decoded):
+        raise AssertionError("the decoding processes gave other pixels than this process")
+    return f"{len(decoded)} images decoded in {workers} worker processes"
+
+
 def check_microphone() -> str:
     from workstation.reporting.microphone import default_input_device_name, record_seconds
 
@@ -77,6 +104,7 @@ def check_window_and_rendering() -> str:
 
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("decode JPEG 2000 and JPEG-LS", check_compressed_decoding),
+    ("decode in worker processes", check_process_decoding),
     ("storage SCP port", check_storage_port),
     ("main window, 2D and MPR rendering", check_window_and_rendering),
     ("microphone", check_microphone),
