@@ -91,6 +91,8 @@ class StackDecodingPool:
             images, chunk_problems = self._outcome(executor, chunk, future)
             decoded.extend(images)
             problems.extend(chunk_problems)
+        for message in problems:  # a worker process has no log of its own
+            log.warning("image of a stack not decoded in a worker process: %s", message)
         return decoded, problems
 
     def shutdown(self) -> None:
