@@ -4,6 +4,9 @@ broken file while the others still come, and read this station's encrypted cache
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -149,3 +152,21 @@ def test_shutdown_with_a_busy_worker_returns_at_once_and_the_waiting_batch_is_to
     assert not waiting.is_alive()
     decoded, problems = outcome["result"]
     assert len(decoded) == 12 or (problems and "decoding was stopped" in problems[0])
+
+
+def test_a_killed_worker_is_reported_for_its_images_and_the_next_batch_gets_a_new_pool(shared_dicom):
+    image = ImageSource(str(shared_dicom / "mixed" / "pydicom-data" / COMPRESSED_SAMPLES[0]))
+    before = set(multiprocessing.active_children())
+    decoding = StackDecodingPool(workers=1)
+    try:
+        assert len(decoding.decode([(0, image)])[0]) == 1
+        for worker in set(multiprocessing.active_children()) - before:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join(timeout=10)
+        decoded, problems = decoding.decode([(0, image), (1, image)])
+        assert decoded == [] and len(problems) == 1 and "stopped unexpectedly" in problems[0]
+        assert problems[0].startswith("2 image(s) not decoded")
+        decoded, problems = decoding.decode([(0, image), (1, image)])
+        assert problems == [] and [index for index, _ in decoded] == [0, 1]
+    finally:
+        decoding.shutdown()

@@ -110,10 +110,11 @@ class StackDecodingPool:
                 log.info("started %d decoding processes for compressed images", self.workers)
             return self._executor
 
-    def _outcome(self, executor: ProcessPoolExecutor, chunk: list, future: Future) -> Decoded:
+    def _outcome(self, executor: ProcessPoolExecutor, chunk: list[tuple[int, ImageSource]], future: Future) -> Decoded:
         try:
             return future.result()
         except (BrokenProcessPool, CancelledError) as error:
+            log.warning("batch not decoded in a worker process: %s", sorted({source.path for _, source in chunk}))
             self._discard(executor, error)
             return [], [self._lost_message(len(chunk), error)]
 
