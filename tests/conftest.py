@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from workstation.settings.profile_folder import set_profile_user
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DICOM = PROJECT_ROOT.parent / "shared" / "dicom"
 ENCRYPTED_CACHE_VARIABLE = "WORKSTATION_TEST_ENCRYPT_CACHE"
@@ -18,6 +20,7 @@ def workstation_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     """Every test gets its own state folder, so tests never see each other's archive or settings."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("WORKSTATION_HOME", str(home))
+    set_profile_user("")  # nobody signed in: a window test's login must not choose the next test's profile files
     if os.environ.get(ENCRYPTED_CACHE_VARIABLE):  # the same tests with the cache and its databases encrypted
         key_file = tmp_path_factory.mktemp("key") / "cache.key"
         (home / "security.json").write_text(json.dumps({"encrypt_cache": True, "cache_key_file": str(key_file)}))

@@ -60,7 +60,7 @@ def test_a_higher_scoring_site_protocol_still_wins_over_a_weak_user_one(archive,
 
 
 def test_a_user_name_cannot_escape_the_settings_folder():
-    with pytest.raises(WorkstationError, match="cannot be a user name"):
+    with pytest.raises(WorkstationError, match="cannot name a user.s folder"):
         user_protocols_folder("../site")
     assert user_protocols_folder("Jo Smith").name == "Jo_Smith"
     assert user_protocols_folder("DOMAIN\\jo").name == "DOMAIN_jo"

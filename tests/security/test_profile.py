@@ -8,6 +8,7 @@ import pytest
 
 from workstation.security.errors import SecurityError
 from workstation.security.profile import export_profile, import_profile
+from workstation.settings.profile_folder import set_profile_user
 
 
 def test_profile_files_travel_to_another_station_and_nothing_else(tmp_path):
@@ -38,3 +39,21 @@ def test_a_crafted_profile_cannot_write_outside_the_profile_files(tmp_path):
     (tmp_path / "junk.zip").write_text("not a zip")
     with pytest.raises(SecurityError, match="not a workstation profile"):
         import_profile(tmp_path / "junk.zip", home=tmp_path / "home")
+
+
+def test_a_signed_in_users_profile_is_their_own_files_and_protocols(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for user in ("alice", "bob"):
+        (first / "hanging_protocols" / "users" / user).mkdir(parents=True)
+        (first / "hanging_protocols" / "users" / user / "chest.yaml").write_text(f"id: {user}\n")
+    (first / "keymap.json").write_text('{"viewport.next_series": ["N"]}')  # the station's
+    (first / "users" / "alice").mkdir(parents=True)
+    (first / "users" / "alice" / "report_macros.json").write_text('{".n": "Normal."}')
+    set_profile_user("alice")
+    exported = export_profile(tmp_path / "alice.zip", home=first)
+    assert sorted(map(str, exported)) == ["hanging_protocols/users/alice/chest.yaml", "keymap.json",
+                                          "report_macros.json"]  # not bob's protocols
+    imported = import_profile(tmp_path / "alice.zip", home=second)
+    assert len(imported) == 3
+    assert (second / "users" / "alice" / "report_macros.json").read_text() == '{".n": "Normal."}'
+    assert (second / "users" / "alice" / "keymap.json").is_file() and not (second / "keymap.json").exists()

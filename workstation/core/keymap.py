@@ -15,7 +15,7 @@ from pathlib import Path
 from workstation.core.atomic_file import write_text_atomically
 from workstation.core.errors import WorkstationError
 from workstation.core.resources import resource_path
-from workstation.settings.home import workstation_home
+from workstation.settings.profile_folder import profile_file, profile_folder
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ class KeymapError(WorkstationError):
 
 
 def user_keymap_path() -> Path:
-    return workstation_home() / USER_KEYMAP_FILE_NAME
+    """The keymap file read: the signed-in user's own, else the station's (settings.profile_folder)."""
+    return profile_file(USER_KEYMAP_FILE_NAME)
 
 
 def normalize_key(text: str) -> str:
@@ -138,8 +139,9 @@ class Keymap:
         }
 
     def save(self, user_path: Path | None = None) -> Path:
-        """Write the user's changes atomically (temp file + rename), so a crash never leaves half a file."""
-        user_path = user_path or user_keymap_path()
+        """Write the user's changes atomically (temp file + rename), so a crash never leaves half a file;
+        by default into the signed-in user's own profile folder."""
+        user_path = user_path or profile_folder() / USER_KEYMAP_FILE_NAME
         payload = json.dumps({k: list(v) for k, v in self.overrides().items()}, indent=2, sort_keys=True)
         try:
             write_text_atomically(user_path, payload)

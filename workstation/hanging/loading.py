@@ -20,6 +20,7 @@ from workstation.core.resources import shipped_hanging_protocols_folder
 from workstation.hanging.protocol import HangingProtocol
 from workstation.hanging.schema import ProtocolProblem, protocol_from_file, protocol_to_yaml
 from workstation.settings.home import workstation_home
+from workstation.settings.profile_folder import profile_user, user_folder_name
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,14 @@ class ProtocolLibrary:
 
 
 def current_user() -> str:
-    return os.environ.get(USER_ENVIRONMENT_VARIABLE) or getpass.getuser()
+    """Whose protocols apply: the signed-in workstation user, else WORKSTATION_USER, else the OS login."""
+    return profile_user() or os.environ.get(USER_ENVIRONMENT_VARIABLE) or getpass.getuser()
 
 
 def user_protocols_folder(user: str | None = None) -> Path:
     """``<WORKSTATION_HOME>/hanging_protocols/users/<user>``: a user's own protocols (other characters than
     letters, digits, . _ - become _, so "Jo Smith" works; a name that would leave the folder is refused)."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", user or current_user())
-    if not name or name.startswith("."):
-        raise WorkstationError(f"'{user}' cannot be a user name for protocols: use letters, digits, . _ -")
-    return workstation_home() / "hanging_protocols" / "users" / name
+    return workstation_home() / "hanging_protocols" / "users" / user_folder_name(user or current_user())
 
 
 def load_protocols(user: str | None = None, site_folder: Path | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from workstation.core.errors import WorkstationError
 from workstation.core.resources import resource_path
-from workstation.settings.home import workstation_home
+from workstation.settings.profile_folder import profile_file
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _read(path: Path) -> dict[str, str]:
 
 def load_macros(user_file: Path | None = None) -> dict[str, str]:
     return {**_read(resource_path("report_macros", "default.json")),
-            **_read(user_file or workstation_home() / "report_macros.json")}
+            **_read(user_file or profile_file("report_macros.json"))}
 
 
 def expand_at(text: str, cursor: int, macros: dict[str, str]) -> tuple[str, int] | None:

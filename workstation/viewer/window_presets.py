@@ -1,4 +1,5 @@
-"""Window presets per modality from resources/presets/window_presets.json (editable by the site).
+"""Window presets per modality from resources/presets/window_presets.json (editable by the site), with the
+user's own ``window_presets.json`` (their profile folder, else the station's) replacing a modality's list.
 
 Keys 1-9 pick presets in file order; a modality the file does not list uses the presets in the image
 header (WindowCenter/WindowWidth), which is what the modality's technologist chose.
@@ -13,10 +14,12 @@ from pathlib import Path
 from workstation.core.errors import WorkstationError
 from workstation.core.resources import resource_path
 from workstation.dicom.voi import WindowLevel
+from workstation.settings.profile_folder import profile_file
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PRESETS_PATH = resource_path("presets", "window_presets.json")
+USER_PRESETS_FILE_NAME = "window_presets.json"
 
 
 class WindowPresets:
@@ -24,8 +27,16 @@ class WindowPresets:
         self._by_modality = by_modality
 
     @classmethod
-    def load(cls, path: Path | None = None) -> WindowPresets:
-        path = path or DEFAULT_PRESETS_PATH
+    def load(cls, path: Path | None = None, user_path: Path | None = None) -> WindowPresets:
+        """The shipped (site) presets, each modality the user's file lists replaced by the user's presets."""
+        presets = cls._read(path or DEFAULT_PRESETS_PATH)
+        user_path = user_path or profile_file(USER_PRESETS_FILE_NAME)
+        if user_path.exists():
+            presets._by_modality.update(cls._read(user_path)._by_modality)
+        return presets
+
+    @classmethod
+    def _read(cls, path: Path) -> WindowPresets:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             by_modality = {

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from workstation.core.atomic_file import write_text_atomically
-from workstation.settings.home import workstation_home
+from workstation.settings.profile_folder import profile_file, profile_folder
 from workstation.worklist.exam import Exam, ReadingStatus
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,14 @@ class WorklistFilter:
 
 
 def filters_path(home: Path | None = None) -> Path:
-    return (home or workstation_home()) / FILE_NAME
+    """Where the signed-in user's filters are saved (their own profile folder)."""
+    return profile_folder(home) / FILE_NAME
 
 
 def load_filter(home: Path | None = None) -> WorklistFilter:
-    """The saved filter, or the default one when none is saved or the file is unreadable (logged)."""
-    path = filters_path(home)
+    """The saved filter (the user's own, else the station's), or the default one when none is saved or the file
+    is unreadable (logged)."""
+    path = profile_file(FILE_NAME, home)
     if not path.exists():
         return WorklistFilter()
     try:

@@ -12,9 +12,12 @@ from tests._qt.security.screen_pixels import screen_rgb, widget_rgb
 from tests._qt.worklist.test_worklist_dock import TIMEOUT_MS, worklist  # noqa: F401 (fixture)
 from workstation._qt.security.controller import install_security
 from workstation._qt.security.login_dialog import LoginDialog
+from workstation.core.keymap import Keymap
 from workstation.security.roles import Role
 from workstation.security.station import StationSecurity
+from workstation.settings.profile_folder import set_profile_user
 from workstation.worklist.exam import ReadingStatus
+from workstation.worklist.filters import WorklistFilter, save_filter
 
 pytestmark = pytest.mark.gui
 
@@ -70,3 +73,31 @@ def test_a_floating_dock_is_hidden_while_locked_and_comes_back(worklist, main_wi
     qtbot.keyClicks(controller.lock_screen.password, "alice-pw")
     qtbot.keyClick(controller.lock_screen.password, Qt.Key.Key_Return)
     assert worklist.dock.isVisible() and worklist.dock.isFloating()
+
+
+def test_each_user_gets_their_own_keys_and_worklist_filter_on_signing_in(worklist, main_window, qtbot):  # noqa: F811
+    security = StationSecurity.open()
+    alice = security.users.add("alice", Role.RADIOLOGIST, "alice-pw")
+    bob = security.users.add("bob", Role.RADIOLOGIST, "bob-pw")
+    for user, key, modalities in ((alice, "F9", ["CT"]), (bob, "F10", ["DX"])):
+        set_profile_user(user.name)
+        keymap = Keymap.load()
+        keymap.rebind("worklist.open_next", [key])
+        keymap.rebind("viewport.next_image", [key.replace("F", "Ctrl+")])
+        keymap.save()
+        save_filter(WorklistFilter(modalities=modalities))
+    set_profile_user("")
+
+    controller = install_security(main_window, security, user=alice)
+    open_next = worklist.actions["worklist.open_next"]
+    assert [key.toString() for key in open_next.shortcuts()] == ["F9"]
+    assert main_window.reading_screen.keymap.command_for("Ctrl+9") == "viewport.next_image"
+    assert worklist.panel.modality_filter.text() == "CT" and worklist.panel.filter.modalities == ["CT"]
+
+    controller.change_user(bob)
+    assert [key.toString() for key in open_next.shortcuts()] == ["F10"]
+    assert main_window.reading_screen.keymap.command_for("Ctrl+10") == "viewport.next_image"
+    assert main_window.reading_screen.keymap.command_for("Ctrl+9") is None
+    assert worklist.panel.modality_filter.text() == "DX"
+    qtbot.waitUntil(lambda: bool(worklist.panel.model.exams), timeout=TIMEOUT_MS)
+    assert {exam.modality for exam in worklist.panel.model.exams} == {"DX"}

@@ -49,7 +49,7 @@ class HangingController(QObject):
         super().__init__(reading)
         self.reading = reading
         self.archive = archive
-        self.user = user or current_user()
+        self._user = user
         self.hanging: Hanging | None = None
         self.status_label = QLabel("")
         self.status_label.setObjectName("hanging-protocol")
@@ -70,6 +70,11 @@ class HangingController(QObject):
             reading.registry.register(command_id, title, action)
 
     # --- choosing ---
+
+    @property
+    def user(self) -> str:
+        """Whose hanging protocols apply: the one given, else whoever is signed in now (hanging.current_user)."""
+        return self._user or current_user()
     def _prefetch(self, preview: ImageStack) -> None:
         if not preview.is_prior and preview.study_instance_uid:
             self._start(preview.study_instance_uid)

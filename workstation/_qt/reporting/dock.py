@@ -25,6 +25,7 @@ from workstation.reporting.report_session import ReportSession
 from workstation.settings.pacs_nodes import load_pacs_settings
 from workstation.worklist.exam import ReadingStatus
 from workstation._qt.command_gate import CommandGate
+from workstation._qt.command_keys import rebind_shortcuts
 from workstation._qt.reporting.report_editor import ReportEditor
 from workstation._qt.reporting.transcription_view import TranscriptionView
 
@@ -141,6 +142,11 @@ class ReportDock(QObject):
             self.actions[command_id] = action
             if registry is not None and command_id not in registry:
                 registry.register(command_id, titles[command_id], handler)
+        self._push_keys = {QKeySequence(key).toString() for key in keymap.keys_for(PUSH_TO_TALK)}
+
+    def apply_keymap(self, keymap: Keymap) -> None:
+        """The keys of another keymap (a new user's), push-to-talk included."""
+        rebind_shortcuts(self.actions, keymap)
         self._push_keys = {QKeySequence(key).toString() for key in keymap.keys_for(PUSH_TO_TALK)}
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

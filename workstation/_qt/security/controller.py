@@ -26,6 +26,10 @@ from workstation.security.roles import Permission, Role
 from workstation.security.session import UserSession
 from workstation.security.station import StationSecurity
 from workstation.security.users import User
+from workstation.settings.profile_folder import set_profile_user
+from workstation.viewer.window_presets import WindowPresets
+from workstation.worklist.filters import load_filter
+from workstation._qt.command_keys import rebind_shortcuts
 from workstation._qt.security.break_glass_dialog import BreakGlassDialog
 from workstation._qt.security.clinician_selector import ClinicianSelector, simple_hanging
 from workstation._qt.security.command_permissions import may_run
@@ -136,8 +140,37 @@ class SecurityController(QObject):
             if registry is not None and command_id not in registry:
                 registry.register(command_id, title.replace("&", "").rstrip("…"), handlers[command_id])
 
+    def _apply_profile(self) -> None:
+        """The signed-in user's own keys, window presets and worklist filters (settings.profile_folder); report
+        macros follow by themselves, being read at each report's opening."""
+        set_profile_user(self.user.name if self.user else "")
+        worklist = getattr(self.window, "worklist_dock", None)
+        reading = self.reading_view()
+        try:
+            keymap = Keymap.load()
+        except KeymapError as error:
+            log.error("%s's keymap unreadable, keys unchanged: %s", self.audit_name, error)
+        else:
+            if reading is not None:
+                reading.keymap = keymap
+            for screen in (worklist, getattr(self.window, "report_dock", None)):
+                if screen is not None:
+                    screen.apply_keymap(keymap)
+            pacs = getattr(self.window, "pacs_screen", None)
+            rebind_shortcuts({**(pacs.actions if pacs is not None else {}), **self.actions}, keymap)
+        if reading is not None:
+            try:
+                reading.session.presets = WindowPresets.load()
+            except WorkstationError as error:
+                log.error("%s's window presets unreadable, presets unchanged: %s", self.audit_name, error)
+        if worklist is not None:
+            worklist.watch_keymap_folder()
+            worklist.panel.set_filter(load_filter())
+
     def _apply_user(self) -> None:
         user = self.user
+        if user is not None:
+            self._apply_profile()
         report = getattr(self.window, "report_dock", None)
         if report is not None and user is not None:
             report.author = user.name  # reports opened from now on are signed by the logged-in user

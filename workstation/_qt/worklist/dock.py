@@ -12,8 +12,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from workstation._qt.command_gate import CommandGate
+from workstation._qt.command_keys import rebind_shortcuts
 from workstation._qt.worklist.panel import WorklistPanel
 from workstation.core.errors import WorkstationError
+from workstation.settings.profile_folder import profile_folder
 from workstation.core.keymap import Keymap, KeymapError, user_keymap_path
 from workstation.worklist.config import WorklistConfig, load_worklist_config
 from workstation.worklist.errors import WorklistError
@@ -59,12 +61,10 @@ class WorklistDock(QObject):
         self.actions: dict[str, QAction] = {}
         self.gate = CommandGate(self._status_message)  # which worklist commands the user's role may run
         self._add_commands()
-        self._keymap_stamp = self._keymap_file_stamp()
         # keys remapped in the keymap dialog (saved to the user's keymap file) apply at once
         self._keymap_watch = QFileSystemWatcher(self)
-        if user_keymap_path().parent.is_dir():
-            self._keymap_watch.addPath(str(user_keymap_path().parent))
         self._keymap_watch.directoryChanged.connect(self._keymap_folder_changed)
+        self.watch_keymap_folder()
         self.panel.study_requested.connect(self._show_study)
         self.panel.message.connect(self._status_message)
         self.panel.stat_announced.connect(self._status_message)
@@ -102,6 +102,20 @@ class WorklistDock(QObject):
             log.error("keymap unreadable, worklist keys off: %s", error)
             return Keymap({})
 
+    def watch_keymap_folder(self) -> None:
+        """Watch the folder the signed-in user's keymap is saved in (their profile folder; see it again after
+        another user signs in)."""
+        folder = profile_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.error("cannot watch the keymap folder %s: %s", folder, error)
+            return
+        if self._keymap_watch.directories():
+            self._keymap_watch.removePaths(self._keymap_watch.directories())
+        self._keymap_watch.addPath(str(folder))
+        self._keymap_stamp = self._keymap_file_stamp()
+
     @staticmethod
     def _keymap_file_stamp() -> tuple[int, int] | None:
         try:
@@ -118,12 +132,7 @@ class WorklistDock(QObject):
 
     def apply_keymap(self, keymap: Keymap | None = None) -> None:
         """Give every worklist command the keys the (user's) keymap binds now."""
-        keymap = keymap or self._load_keymap()
-        for command_id, action in self.actions.items():
-            keys = [QKeySequence(key) for key in keymap.keys_for(command_id)]
-            if action.shortcuts() != keys:
-                action.setShortcuts(keys)
-                log.info("worklist command %s now on %s", command_id, ", ".join(keymap.keys_for(command_id)) or "no key")
+        rebind_shortcuts(self.actions, keymap or self._load_keymap())
 
     def focus_filters(self) -> None:
         self.dock.show()

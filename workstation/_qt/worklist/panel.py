@@ -222,6 +222,25 @@ class WorklistPanel(QWidget):
             text = ", ".join(ReadingStatus(value).label for value in chosen)
         self.status_filter.setText(text)
 
+    def set_filter(self, worklist_filter: WorklistFilter) -> None:
+        """Show another saved filter (a new user's) in the widgets and apply it, without saving it again."""
+        self.filter = worklist_filter
+        widgets = (self.modality_filter, self.body_part_filter, self.site_filter, self.search, self.mine,
+                   *self.status_actions.values())
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.modality_filter.setText(", ".join(worklist_filter.modalities))
+        self.body_part_filter.setText(", ".join(worklist_filter.body_parts))
+        self.site_filter.setText(", ".join(worklist_filter.sites))
+        self.search.setText(worklist_filter.search)
+        self.mine.setChecked(worklist_filter.mine_only)
+        for value, action in self.status_actions.items():
+            action.setChecked(not worklist_filter.statuses or value in worklist_filter.statuses)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._show_status_choice()
+        self._apply_filter()
+
     def _filters_changed(self) -> None:
         def words(edit: QLineEdit) -> list[str]:
             return [part.strip().upper() for part in edit.text().split(",") if part.strip()]
