@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
 from workstation.core.errors import WorkstationError
-from workstation.core.keymap import Keymap, KeymapError
 from workstation.net.job_queue import Priority
 from workstation.net.outbox import Outbox, TransferListener
 from workstation.net.service import PacsService
+from workstation._qt.command_keys import command_action, load_keymap
 from workstation._qt.pacs.panel import PacsPanel
 
 log = logging.getLogger(__name__)
@@ -40,23 +40,13 @@ class PacsScreen(QObject):
         window.installEventFilter(self)
 
     def _add_commands(self) -> None:
-        try:
-            keymap = Keymap.load()
-        except KeymapError as error:
-            log.error("keymap unreadable, PACS keys off: %s", error)
-            keymap = Keymap({})
+        keymap = load_keymap("PACS")
         handlers = {"pacs.show": self.show_panel}
         menu = self.window.add_menu("&PACS")
-        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, title in COMMANDS:
-            action = QAction(title, self.window)
-            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(handlers[command_id])
+            action = command_action(self.window, command_id, title, handlers[command_id], keymap)
             menu.addAction(action)
             self.actions[command_id] = action
-            if registry is not None and command_id not in registry:
-                registry.register(command_id, title, handlers[command_id])
 
     def show_panel(self) -> None:
         self.window.pages.setCurrentWidget(self.panel)

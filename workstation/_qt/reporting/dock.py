@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from workstation.core.errors import WorkstationError
-from workstation.core.keymap import Keymap, KeymapError
+from workstation.core.keymap import Keymap
 from workstation.dicom.reading import read_dataset
 from workstation.net.outbox import Outbox, OutboxSender
 from workstation.reporting.dictation import DictationStore
@@ -25,7 +25,7 @@ from workstation.reporting.report_session import ReportSession
 from workstation.settings.pacs_nodes import load_pacs_settings
 from workstation.worklist.exam import ReadingStatus
 from workstation._qt.command_gate import CommandGate
-from workstation._qt.command_keys import rebind_shortcuts
+from workstation._qt.command_keys import command_action, load_keymap, rebind_shortcuts
 from workstation._qt.reporting.report_editor import ReportEditor
 from workstation._qt.reporting.transcription_view import TranscriptionView
 
@@ -125,23 +125,13 @@ class ReportDock(QObject):
         }
 
     def _add_commands(self) -> None:
-        try:
-            keymap = Keymap.load()
-        except KeymapError as error:
-            log.error("keymap unreadable, report keys off: %s", error)
-            keymap = Keymap({})
+        keymap = load_keymap("report")
         titles = {**REPORT_COMMANDS, **DICTATION_COMMANDS}
-        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, handler in self._handlers().items():
             handler = self.gate.wrap(command_id, titles[command_id], handler)
-            action = QAction(titles[command_id], self.window)
-            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(handler)
+            action = command_action(self.window, command_id, titles[command_id], handler, keymap)
             self.window.addAction(action)
             self.actions[command_id] = action
-            if registry is not None and command_id not in registry:
-                registry.register(command_id, titles[command_id], handler)
         self._push_keys = {QKeySequence(key).toString() for key in keymap.keys_for(PUSH_TO_TALK)}
 
     def apply_keymap(self, keymap: Keymap) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydicom.errors import InvalidDicomError
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from workstation.core.errors import ArchiveError, WorkstationError
@@ -29,7 +29,7 @@ from workstation.security.users import User
 from workstation.settings.profile_folder import set_profile_user
 from workstation.viewer.window_presets import WindowPresets
 from workstation.worklist.filters import load_filter
-from workstation._qt.command_keys import rebind_shortcuts
+from workstation._qt.command_keys import command_action, load_keymap, rebind_shortcuts
 from workstation._qt.security.break_glass_dialog import BreakGlassDialog
 from workstation._qt.security.clinician_selector import ClinicianSelector, simple_hanging
 from workstation._qt.security.command_permissions import may_run
@@ -120,25 +120,16 @@ class SecurityController(QObject):
 
     def _add_actions(self) -> None:
         """The User menu's commands, keys from the keymap (user overrides apply), also in the command registry."""
-        try:
-            keymap = Keymap.load()
-        except KeymapError as error:
-            log.error("keymap unreadable, security keys off: %s", error)
-            keymap = Keymap({})
+        keymap = load_keymap("security")
         handlers = {"security.lock_screen": self.lock, "security.switch_user": self.switch_user,
                     "keyword.tag": self.tag_current_study, "security.mark_confidential": self.mark_current_confidential}
-        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         menu = self.window.add_menu("&User")
         self.actions: dict[str, QAction] = {}
         for command_id, title, needs_user in COMMANDS:
-            action = QAction(title, self.window)
-            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
-            action.triggered.connect(handlers[command_id])
+            action = command_action(self.window, command_id, title, handlers[command_id], keymap)
             action.setEnabled(self.user is not None or not needs_user)
             menu.addAction(action)
             self.actions[command_id] = action
-            if registry is not None and command_id not in registry:
-                registry.register(command_id, title.replace("&", "").rstrip("…"), handlers[command_id])
 
     def _apply_profile(self) -> None:
         """The signed-in user's own keys, window presets and worklist filters (settings.profile_folder); report
@@ -148,7 +139,7 @@ class SecurityController(QObject):
         reading = self.reading_view()
         try:
             keymap = Keymap.load()
-        except KeymapError as error:
+        except KeymapError as error:  # unlike at start-up, keep the keys in place rather than turn them off
             log.error("%s's keymap unreadable, keys unchanged: %s", self.audit_name, error)
         else:
             if reading is not None:

@@ -8,15 +8,15 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from workstation._qt.command_gate import CommandGate
-from workstation._qt.command_keys import rebind_shortcuts
+from workstation._qt.command_keys import command_action, load_keymap, rebind_shortcuts
 from workstation._qt.worklist.panel import WorklistPanel
 from workstation.core.errors import WorkstationError
 from workstation.settings.profile_folder import profile_folder
-from workstation.core.keymap import Keymap, KeymapError, user_keymap_path
+from workstation.core.keymap import Keymap, user_keymap_path
 from workstation.worklist.config import WorklistConfig, load_worklist_config
 from workstation.worklist.errors import WorklistError
 from workstation.worklist.exam import Exam, ReadingStatus
@@ -94,14 +94,6 @@ class WorklistDock(QObject):
         self.panel.refresh()
         return self
 
-    @staticmethod
-    def _load_keymap() -> Keymap:
-        try:
-            return Keymap.load()
-        except KeymapError as error:
-            log.error("keymap unreadable, worklist keys off: %s", error)
-            return Keymap({})
-
     def watch_keymap_folder(self) -> None:
         """Watch the folder the signed-in user's keymap is saved in (their profile folder; see it again after
         another user signs in)."""
@@ -132,7 +124,7 @@ class WorklistDock(QObject):
 
     def apply_keymap(self, keymap: Keymap | None = None) -> None:
         """Give every worklist command the keys the (user's) keymap binds now."""
-        rebind_shortcuts(self.actions, keymap or self._load_keymap())
+        rebind_shortcuts(self.actions, keymap or load_keymap("worklist"))
 
     def focus_filters(self) -> None:
         self.dock.show()
@@ -140,7 +132,7 @@ class WorklistDock(QObject):
         self.panel.focus_filters()
 
     def _add_commands(self) -> None:
-        keymap = self._load_keymap()
+        keymap = load_keymap("worklist")
         handlers = {
             "worklist.toggle": lambda: self.dock.setVisible(not self.dock.isVisible()),
             "worklist.open_next": self.panel.open_next,
@@ -149,17 +141,11 @@ class WorklistDock(QObject):
             "worklist.patient_record": self.open_patient_record,
             "worklist.filter": self.focus_filters,
         }
-        registry = getattr(getattr(self.window, "reading_screen", None), "registry", None)
         for command_id, title in COMMANDS:
             handler = self.gate.wrap(command_id, title, handlers[command_id])
-            action = QAction(title, self.window)
-            action.setShortcuts([QKeySequence(key) for key in keymap.keys_for(command_id)])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(handler)
+            action = command_action(self.window, command_id, title, handler, keymap)
             self.window.addAction(action)
             self.actions[command_id] = action
-            if registry is not None and command_id not in registry:
-                registry.register(command_id, title, handler)
 
     def _show_study(self, study_instance_uid: str, accession: str, read_only: bool) -> None:
         if self.window.open_study(study_instance_uid) is False:  # the open gate refused (glass not broken)
