@@ -20,7 +20,7 @@ from workstation._qt.hanging.controller import HangingController
 from workstation._qt.pacs.screen import install_pacs
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reading.screen_placement import ScreenPlacement
-from workstation._qt.reading.screenshot import grab_with_views
+from workstation._qt.reading.screenshot import save_screenshot
 from workstation._qt.worklist.dock import install_worklist
 from workstation._qt.reporting.dock import install_report_editor
 from workstation._qt.security.controller import install_security
@@ -100,14 +100,7 @@ def _close_on_termination_signals(window: MainWindow) -> None:
 
 def _save_screenshot_when_settled(window: MainWindow, path: Path, app: QApplication) -> None:
     def save() -> None:
-        if not grab_with_views(window).save(str(path), "PNG"):
-            log.error("could not save the screenshot to %s", path)
-            print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
-                  file=sys.stderr)
-            app.exit(1)
-            return
-        print(f"saved screenshot to {path}")
-        app.exit(0)
+        app.exit(0 if save_screenshot(window, path) else 1)
 
     def settled_too_late() -> None:
         log.warning("the window did not settle within %d ms; saving the screenshot as it is", SCREENSHOT_DEADLINE_MS)

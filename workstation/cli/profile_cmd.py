@@ -34,17 +34,16 @@ def _sign_in(args: argparse.Namespace) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     _sign_in(args)
-    paths = export_profile(args.file)
-    print(f"exported {len(paths)} profile files to {args.file}")
-    for path in paths:
-        print(f"  {path.as_posix()}")
-    return 0
+    return _listed(f"exported to {args.file}", export_profile(args.file))
 
 
 def run_import(args: argparse.Namespace) -> int:
     _sign_in(args)
-    paths = import_profile(args.file)
-    print(f"imported {len(paths)} profile files")
+    return _listed("imported", import_profile(args.file))
+
+
+def _listed(done: str, paths: list[Path]) -> int:
+    print(f"{len(paths)} profile files {done}")
     for path in paths:
         print(f"  {path.as_posix()}")
     return 0

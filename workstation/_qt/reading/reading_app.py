@@ -19,7 +19,7 @@ from workstation._qt.hanging.controller import HangingController
 from workstation._qt.main_window import MainWindow
 from workstation._qt.reading.reading_view import ReadingView
 from workstation._qt.reading.screen_placement import ScreenPlacement
-from workstation._qt.reading.screenshot import grab_with_views
+from workstation._qt.reading.screenshot import save_screenshot
 from workstation._qt.security.controller import install_security
 from workstation.archive import Archive
 from workstation.core.errors import WorkstationError
@@ -109,13 +109,9 @@ def _save_screenshot_when_rendered(window: QWidget, reading: ReadingView, path: 
         started.stop()
         if not rendered:
             log.warning("screenshot taken before the first full render (%s)", reading.status.text())
-        if not grab_with_views(window).save(str(path), "PNG"):
-            log.error("could not save the screenshot to %s", path)
-            print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
-                  file=sys.stderr)
+        if not save_screenshot(window, path):
             app.exit(1)
             return
-        print(f"saved screenshot to {path}")
         if not rendered:
             print(f"workstation: the images were not all shown: {reading.status.text()}", file=sys.stderr)
         app.exit(0 if rendered else 1)

@@ -6,6 +6,10 @@ VTK view is therefore read back from its render window and painted over its plac
 
 from __future__ import annotations
 
+import logging
+import sys
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage, QPainter
@@ -13,6 +17,8 @@ from PySide6.QtWidgets import QWidget
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 
 from workstation.render.capture import grab
+
+log = logging.getLogger(__name__)
 
 
 def grab_with_views(window: QWidget) -> QImage:
@@ -34,3 +40,14 @@ def grab_with_views(window: QWidget) -> QImage:
     finally:
         painter.end()
     return image
+
+
+def save_screenshot(window: QWidget, path: Path) -> bool:
+    """Save ``grab_with_views(window)`` as PNG; False (logged, and said on stderr) when it cannot be written."""
+    if not grab_with_views(window).save(str(path), "PNG"):
+        log.error("could not save the screenshot to %s", path)
+        print(f"workstation: could not save the screenshot to {path} (check the folder exists and is writable)",
+              file=sys.stderr)
+        return False
+    print(f"saved screenshot to {path}")
+    return True
