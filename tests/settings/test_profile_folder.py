@@ -55,7 +55,11 @@ def test_macros_and_window_presets_are_the_users_own_over_the_shipped_ones(works
     assert ".nod" not in load_macros() and WindowPresets.load().for_modality("CT") == shipped.for_modality("CT")
 
 
-def test_a_user_name_cannot_leave_the_users_folder():
-    with pytest.raises(WorkstationError, match="cannot name a user's folder"):
-        user_folder_name("..")
+def test_every_account_name_gets_a_folder_inside_the_users_folder(workstation_home: Path):
     assert user_folder_name("DOMAIN\\jo") == "DOMAIN_jo"
+    assert user_folder_name("..") == "_." and user_folder_name("../site") == "_._site"
+    set_profile_user(".hidden")  # an account name the station accepts: its profile still works
+    assert profile_folder() == workstation_home / "users" / "_hidden"
+    assert load_filter() == WorklistFilter()
+    with pytest.raises(WorkstationError, match="empty user name"):
+        user_folder_name("")

@@ -18,11 +18,13 @@ _signed_in = {"user": ""}
 
 
 def user_folder_name(user: str) -> str:
-    """A user name as a folder name: other characters than letters, digits, . _ - become _ ("Jo Smith" works);
-    a name that would leave its parent folder is refused."""
+    """A user name as a folder name: other characters than letters, digits, . _ - become _ ("Jo Smith" works),
+    and so does a leading dot (any account name the station accepts, ".x" too, stays inside its parent and
+    is not hidden); only an empty name is refused."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", user)
-    if not name or name.startswith("."):
-        raise WorkstationError(f"'{user}' cannot name a user's folder: use letters, digits, . _ -")
+    name = re.sub(r"^\.", "_", name)
+    if not name:
+        raise WorkstationError("An empty user name cannot name a user's folder.")
     return name
 
 
