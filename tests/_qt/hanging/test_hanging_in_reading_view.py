@@ -16,6 +16,7 @@ from workstation.hanging.capture import proposed_study_rules
 from workstation.hanging.loading import user_protocols_folder
 from workstation.hanging.protocol import Reformat
 from workstation.hanging.schema import protocol_from_file
+from workstation.settings.profile_folder import set_profile_user
 
 pytestmark = pytest.mark.gui
 TIMEOUT_MS = 30_000
@@ -264,3 +265,20 @@ def test_with_two_image_screens_the_protocol_lays_out_both_screens(qtbot, main_w
     qtbot.waitUntil(lambda: widgets[2].width() > 1.5 * widgets[0].width() > 0, timeout=TIMEOUT_MS)
     assert [reading.session.sync.is_member("scroll", v) for v in viewports] == [True, True, False]
     assert reading.tasks.wait_until_idle()
+
+
+def test_the_signed_in_users_protocols_hang_the_study_not_the_previous_users(hung_reading, qtbot, main_window):
+    reading, controller, (prior, current) = hung_reading
+    set_profile_user("alice")  # alice signs in (the security screen does this at login)
+    qtbot.keyClick(reading, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    rules = proposed_study_rules(controller.hanging.current)
+    path = controller.save_current_screen("Alice chest", rules, default_for_exam_type=True)
+    assert path == str(user_protocols_folder("alice") / "alice-chest.yaml")
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+    assert controller.hanging.current_plan.protocol.name == "Alice chest"
+
+    set_profile_user("bob")  # bob takes the station: alice's protocol is not his
+    with qtbot.waitSignal(controller.hung, timeout=TIMEOUT_MS):
+        main_window.open_study(current.study_instance_uid)
+    assert controller.hanging.current_plan.protocol.name != "Alice chest"

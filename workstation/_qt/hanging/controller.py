@@ -55,6 +55,7 @@ class HangingController(QObject):
         self.status_label.setObjectName("hanging-protocol")
         self.hung.connect(self.status_label.setText)
         self._cache: dict[str, Hanging] = {}
+        self._plans_of = self.user  # whose protocols the cached plans come from
         self._pending: set[str] = set()
         self._waiting_for: str | None = None  # the opened study whose plan is still being made
         self._open: set[str] = set()  # the studies the reading screen has open now
@@ -80,13 +81,15 @@ class HangingController(QObject):
             self._start(preview.study_instance_uid)
 
     def _start(self, study_instance_uid: str) -> None:
+        self._forget_another_users_plans()
         if study_instance_uid in self._cache or study_instance_uid in self._pending:
             return
         self._pending.add(study_instance_uid)
+        user = self.user
         self.reading.tasks.submit(
-            lambda: hang_study(self.archive, study_instance_uid, self.user, screens=self.reading.image_screens,
+            lambda: hang_study(self.archive, study_instance_uid, user, screens=self.reading.image_screens,
                                visible_priors=self.reading.visible_studies),
-            lambda hanging: self._made(study_instance_uid, hanging),
+            lambda hanging: self._made(study_instance_uid, hanging, user),
             lambda message: self._failed(study_instance_uid, message),
             "Choosing the hanging protocol",
         )
@@ -95,6 +98,7 @@ class HangingController(QObject):
         """ReadingView's planner: the first stage of the best protocol, when it is known already."""
         current = next((s.study_instance_uid for s in stacks if not s.is_prior and s.study_instance_uid), None)
         self.hanging = None
+        self._forget_another_users_plans()
         self._open = {s.study_instance_uid for s in stacks}
         if current is None or self.archive is None:
             return None
@@ -113,8 +117,19 @@ class HangingController(QObject):
         QTimer.singleShot(0, self._finish_stage)  # after the reading view has hung the boxes
         return screen_layout(stage), viewport_boxes(stage)
 
-    def _made(self, study_instance_uid: str, hanging: Hanging) -> None:
+    def _forget_another_users_plans(self) -> None:
+        """Plans come from one user's protocols: after another user signs in, those made before are dropped."""
+        if self._plans_of != self.user:
+            self._cache.clear()
+            self._plans_of = self.user
+
+    def _made(self, study_instance_uid: str, hanging: Hanging, user: str) -> None:
         self._pending.discard(study_instance_uid)
+        if user != self.user:  # made from the protocols of a user who has left since
+            log.info("hanging plan of %s for study %s dropped: another user signed in", user, study_instance_uid)
+            if self._waiting_for == study_instance_uid:
+                self._start(study_instance_uid)  # the opening still waits: plan it from the new user's protocols
+            return
         if self._waiting_for == study_instance_uid:
             self._waiting_for = None
             if not self._open_needed_priors(study_instance_uid, hanging):
