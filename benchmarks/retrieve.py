@@ -148,6 +148,35 @@ class PlainFiles:
     def has_instance(self, sop_instance_uid: str) -> bool:
         return True  # files are not named by UID: no middle slice fetched ahead (the stream's copy would be a 601st file)
 
+    def receive_file(self) -> _NumberedFile:
+        with self.lock:
+            self.count += 1
+            return _NumberedFile(self.folder / f"{self.count}.dcm")
+
+    def file_incoming(self, files: list[_NumberedFile]) -> list[_Written]:
+        return [_Written(file.path.stem) for file in files]
+
+
+class _NumberedFile:
+    """A streamed part written as it arrives, like DCMTK writes a received instance."""
+
+    buffered_bytes = 0
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.size = path, 0
+        self._file = path.open("wb", buffering=0)
+
+    def write(self, piece: bytes | memoryview) -> None:
+        self._file.write(piece)
+        self.size += len(piece)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
 
 def run_ours_plain(node, local: LocalNode, folder: Path, study: str) -> Run:
     report = retrieve(node, local, PlainFiles(folder), study)

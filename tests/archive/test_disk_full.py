@@ -80,3 +80,22 @@ def test_full_index_removes_the_placed_file(archive):
     connection.execute(f"PRAGMA max_page_count = {2**30}")
     assert_index_and_files_agree(archive)
     assert len(stored_files(archive.folder)) == sum(s.instance_count for s in archive.studies())
+
+
+def test_a_full_disk_while_an_instance_streams_in_leaves_no_partial_file(archive, disk_full_after, monkeypatch):
+    """The WADO-RS study stream writes each part as it arrives: the write that fails says so and cleans up."""
+    data = instance_bytes(sop_instance_uid="1.2.3.9", pixels=64)
+    incoming = archive.receive_file()
+    disk_full_after(3000)
+
+    with pytest.raises(ArchiveError, match=r"^the archive disk is full: "):
+        for start in range(0, len(data), 1024):
+            incoming.write(data[start:start + 1024])
+
+    assert not any((archive.folder / "incoming").iterdir()) and stored_files(archive.folder) == set()
+    monkeypatch.undo()
+    retry = archive.receive_file()
+    retry.write(data)
+    retry.close()
+    (result,) = archive.file_incoming([retry])
+    assert result.stored and result.path.read_bytes() == data

@@ -11,6 +11,7 @@ import pydicom
 import pytest
 
 from workstation.archive import Archive
+from workstation.core.stored_file import dcmread_stored
 from workstation.net.echo import c_echo
 from workstation.net.errors import PacsError
 from workstation.net.find import find_studies
@@ -31,7 +32,7 @@ def assert_every_file_complete(archive, series_uid, count):
     assert len(paths) == count
     uids = set()
     for path in paths:
-        dataset = pydicom.dcmread(path)
+        dataset = dcmread_stored(path)  # decrypted when the test runs with an encrypted cache
         assert len(dataset.PixelData) == dataset.Rows * dataset.Columns * dataset.BitsAllocated // 8
         uids.add(dataset.SOPInstanceUID)
     assert len(uids) == count
@@ -152,6 +153,7 @@ def test_dicomweb_stream_cut_mid_study_keeps_whole_instances(tmp_path, local, ar
     finally:
         server.shutdown()
     assert_every_file_complete(archive, header.SeriesInstanceUID, 2)
+    assert not any((archive.folder / "incoming").iterdir())  # the cut-off third part left no file
 
 
 def test_slow_dicomweb_server_beyond_the_timeout(local):

@@ -8,7 +8,11 @@ import random
 import pytest
 
 from workstation.net.errors import PacsError
-from workstation.net.wado import MultipartSplitter, single_part
+from workstation.net.wado import CollectedPart, MultipartSplitter, single_part
+
+
+def data(parts: list[CollectedPart]) -> list[bytes]:
+    return [part.data for part in parts]
 
 
 def body(parts: list[bytes], boundary: str, sized: bool = True) -> bytes:
@@ -25,17 +29,17 @@ def test_parts_survive_any_chunking(chunk):
     parts = [os.urandom(size) for size in (0, 1, 300, 5000, 70000)]
     parts.append(b"\r\n--almost-the-boundary\r\n" * 3)  # CRLF-- inside a payload is not a delimiter
     stream = body(parts, "almost-the-boundary-1234")
-    splitter = MultipartSplitter("almost-the-boundary-1234")
+    splitter = MultipartSplitter("almost-the-boundary-1234", CollectedPart)
     received = []
     for start in range(0, len(stream), chunk):
-        received += splitter.feed(stream[start:start + chunk])
+        received += data(splitter.feed(stream[start:start + chunk]))
     assert received == parts and splitter.finished
 
 
 def test_unfinished_stream_is_not_finished():
     stream = body([b"abc", b"def"], "b1")
-    splitter = MultipartSplitter("b1")
-    assert splitter.feed(stream[:-20]) == [b"abc"]
+    splitter = MultipartSplitter("b1", CollectedPart)
+    assert data(splitter.feed(stream[:-20])) == [b"abc"]
     assert not splitter.finished
 
 
@@ -56,19 +60,19 @@ def test_parts_survive_random_chunking_and_cuts_at_every_offset(sized):
     parts = [b"", b"x", b"\r\n--b-01234567", os.urandom(2000), b"\r\n--b-012345678" + os.urandom(50)]
     stream = body(parts, boundary, sized)
     for _round in range(30):
-        splitter, received, start = MultipartSplitter(boundary), [], 0
+        splitter, received, start = MultipartSplitter(boundary, CollectedPart), [], 0
         while start < len(stream):
             size = rng.choice([1, 2, 5, 17, 40, 300, 5000])
-            received += splitter.feed(stream[start:start + size])
+            received += data(splitter.feed(stream[start:start + size]))
             start += size
         assert received == parts and splitter.finished
     for cut in range(len(stream) + 1):
-        splitter = MultipartSplitter(boundary)
-        received = splitter.feed(stream[:cut]) + splitter.feed(stream[cut:])
+        splitter = MultipartSplitter(boundary, CollectedPart)
+        received = data(splitter.feed(stream[:cut]) + splitter.feed(stream[cut:]))
         assert received == parts and splitter.finished, cut
 
 
 def test_part_longer_than_its_content_length_is_refused():
     stream = body([b"abcdef"], "b1").replace(b"Content-Length: 6", b"Content-Length: 4")
     with pytest.raises(PacsError, match="longer than its Content-Length"):
-        MultipartSplitter("b1").feed(stream)
+        MultipartSplitter("b1", CollectedPart).feed(stream)

@@ -16,6 +16,7 @@ import pytest
 
 from tests.archive.factories import assert_index_and_files_agree
 from workstation.archive import Archive
+from workstation.core.stored_file import dcmread_stored
 from workstation.net import dimse_retrieve
 from workstation.net import retrieve as retrieve_module
 from workstation.net.errors import PacsError
@@ -49,7 +50,7 @@ def assert_complete(archive, ct):
     assert archive.instance_uids(ct["study"]) == set(ct["uids"])
     paths = archive.instance_paths(ct["series"])
     assert len(paths) == len(ct["uids"])
-    sample = pydicom.dcmread(paths[len(paths) // 2])
+    sample = dcmread_stored(paths[len(paths) // 2])  # decrypted when the test runs with an encrypted cache
     original = pydicom.dcmread(ct["uids"][sample.SOPInstanceUID])
     assert np.array_equal(sample.pixel_array, original.pixel_array)
 
@@ -140,7 +141,7 @@ def test_cancel_keeps_what_arrived_and_resume_completes(pacs, local, archive, ct
         queues.stop()
     kept = archive.instance_uids(ct["study"])
     assert len(kept) >= 20
-    assert all(len(pydicom.dcmread(path).PixelData) == 512 * 512 * 2 for path in archive.instance_paths(ct["series"]))
+    assert all(len(dcmread_stored(path).PixelData) == 512 * 512 * 2 for path in archive.instance_paths(ct["series"]))
     report = retrieve(pacs.node(method=method), local, archive, ct["study"])
     assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
     assert_complete(archive, ct)
@@ -167,7 +168,7 @@ def test_kill_mid_retrieve_then_open_and_resume_holds_each_instance_once_and_who
         kept = archive.instance_uids(ct["study"])
         assert kept < set(ct["uids"])
         for path in archive.instance_paths(ct["series"]):
-            assert len(pydicom.dcmread(path).PixelData) == 512 * 512 * 2
+            assert len(dcmread_stored(path).PixelData) == 512 * 512 * 2
         report = retrieve(pacs.node(method="web"), local, archive, ct["study"])
         assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
         assert_complete(archive, ct)

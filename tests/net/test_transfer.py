@@ -1,10 +1,16 @@
-"""The transfer's hand-off to the archive writers: bounded in bytes, every file stored or its error recorded."""
+"""The transfer's hand-off to the archive: bounded in bytes, every file stored or its error recorded.
+
+Two hand-offs: whole files to writer threads (C-GET, C-MOVE), and files written as they arrive to one
+filer thread that files what has queued up in batches (the WADO-RS study stream).
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
+from tests.archive.factories import instance_bytes
+from workstation.archive import Archive
 from workstation.core.errors import ArchiveError
 from workstation.net import transfer as transfer_module
 from workstation.net.transfer import Transfer
@@ -64,3 +70,45 @@ def test_a_failed_write_is_recorded_and_frees_its_bytes(monkeypatch):
     transfer.store_soon(b"good" + b"x" * 900)
     transfer.finish_writes()
     assert transfer.store_errors == ["disk full"] and transfer.received_instances == 1
+
+
+def streamed(transfer: Transfer, data: bytes) -> None:
+    received = transfer.receive_file()
+    for start in range(0, len(data), 1000):
+        received.write(memoryview(data)[start:start + 1000])
+    received.close()
+    transfer.file_soon(received)
+
+
+def test_streamed_files_are_filed_in_batches_and_counted(tmp_path, monkeypatch):
+    batches = []
+    with Archive(tmp_path / "archive") as archive:
+        file_incoming = archive.file_incoming
+        monkeypatch.setattr(archive, "file_incoming", lambda files: batches.append(len(files)) or file_incoming(files))
+        transfer = Transfer(archive)
+        files = [instance_bytes(sop_instance_uid=f"1.2.5.{number}", pixels=48) for number in range(40)]
+        for data in files:
+            streamed(transfer, data)
+        streamed(transfer, files[0])  # the same instance again: a duplicate, not stored twice
+        transfer.finish_writes()
+
+        assert transfer.received_instances == 40 and transfer.duplicates == 1 and transfer.store_errors == []
+        assert transfer.received_bytes == sum(len(data) for data in files)
+        assert sum(batches) == 41 and transfer.first_instance_seconds is not None
+        assert len(archive.instance_uids("1.2.826.0.1.3680043.8.498.1")) == 40
+        assert not any((archive.folder / "incoming").iterdir())
+
+
+def test_a_streamed_file_that_cannot_be_filed_is_recorded_and_the_others_kept(tmp_path):
+    with Archive(tmp_path / "archive") as archive:
+        transfer = Transfer(archive)
+        streamed(transfer, instance_bytes(sop_instance_uid="1.2.6.1", pixels=48))
+        streamed(transfer, instance_bytes(sop_instance_uid="1.2.6.2", pixels=48)[:-500])  # cut short
+        streamed(transfer, b"not DICOM at all" * 20)
+        streamed(transfer, instance_bytes(sop_instance_uid="1.2.6.3", pixels=48))
+        transfer.finish_writes()
+
+        assert transfer.received_instances == 2 and len(transfer.store_errors) == 2
+        assert "truncated" in transfer.store_errors[0]
+        assert archive.has_instance("1.2.6.1") and archive.has_instance("1.2.6.3")
+        assert not any((archive.folder / "incoming").iterdir())

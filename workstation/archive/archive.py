@@ -24,8 +24,9 @@ from workstation.archive.deferred_flush import DeferredFlush, current_boot_id
 from workstation.archive.encryption import CacheCipher, convert_files
 from workstation.archive.eviction import studies_to_evict
 from workstation.archive.group_commit import GroupCommit
+from workstation.archive.incoming import IncomingFile
 from workstation.archive.index import ArchiveIndex
-from workstation.archive.part10 import InstanceHeader, NotDicomError, Part10Instance, prepare_part10
+from workstation.archive.part10 import InstanceHeader, NotDicomError, Part10Instance, prepare_part10, streamed_header
 from workstation.archive.process_lock import ArchiveProcessLock
 from workstation.archive.records import (
     EvictionReport,
@@ -205,9 +206,63 @@ class Archive:
         if existing is not None:
             return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
         written = self._write(instance, durable=not from_pacs)
-        if self._group_commit.submit(written):
-            return StoreResult(uid, self._store.absolute(written.relative), stored=True, duplicate=False,
-                               warnings=instance.warnings)
+        return self._stored(written, self._group_commit.submit(written), instance.warnings)
+
+    def receive_file(self) -> IncomingFile:
+        """A file to write a retrieved instance into piece by piece as it arrives; ``file_incoming`` files it."""
+        return IncomingFile(self._store, in_memory=self._cipher.encrypt)
+
+    def file_incoming(self, files: list[IncomingFile]) -> list[StoreResult | DicomReadError]:
+        """File received files (PACS copies, flushed after filing) in one transaction; per file, its outcome.
+
+        A file whose header the fast scanner reads within its first bytes is renamed into place as written;
+        any other (a long or unusual header, an executable preamble, damage, an encrypted cache) is read
+        whole and checked like ``store_part10``, and rewritten only when its bytes must change. A file that cannot be filed gets its DicomReadError; an instance
+        already here is not stored twice. Raises ArchiveError when the disk refuses the writes (nothing of
+        the batch is then left behind).
+        """
+        outcomes: list[DicomReadError | tuple[_Written, tuple[str, ...]]] = []
+        try:
+            for incoming in files:
+                try:
+                    outcomes.append(self._incoming_written(incoming))
+                except DicomReadError as error:
+                    incoming.discard()
+                    outcomes.append(error)
+        except BaseException as error:
+            for incoming in files:
+                incoming.discard()
+            for outcome in outcomes:
+                if not isinstance(outcome, DicomReadError):
+                    self._store.discard(outcome[0].temporary)
+            if isinstance(error, OSError):
+                raise self._store.write_error(error, "a received file") from error
+            raise
+        written = [outcome[0] for outcome in outcomes if not isinstance(outcome, DicomReadError)]
+        filed = {id(item): was_filed for item, was_filed in zip(written, self._file(written) if written else [])}
+        return [outcome if isinstance(outcome, DicomReadError) else self._stored(outcome[0], filed[id(outcome[0])], outcome[1])
+                for outcome in outcomes]
+
+    def _incoming_written(self, incoming: IncomingFile) -> tuple[_Written, tuple[str, ...]]:
+        """A received file ready for filing, with its warnings: the file as written when its bytes are to be kept
+        as they came, else a new one (sealed for an encrypted cache, preamble zeroed, file meta added)."""
+        header = None if incoming.in_memory else streamed_header(incoming.head, incoming.tail, incoming.size)
+        warnings: tuple[str, ...] = ()
+        if header is None:  # read it whole (from the page cache: it was just written)
+            data = incoming.whole()
+            instance = prepare_part10(data, "received instance")
+            if incoming.in_memory or instance.data is not data:
+                incoming.discard()
+                return self._write(instance, durable=False), instance.warnings
+            header, warnings = instance.header, instance.warnings
+        relative = self._store.relative_path(header.study_instance_uid, header.sop_instance_uid)
+        return _Written(header, incoming.temporary, relative, incoming.size, durable=False), warnings
+
+    def _stored(self, written: _Written, filed: bool, warnings: tuple[str, ...] = ()) -> StoreResult:
+        """The outcome of filing ``written``: stored, or a duplicate of the copy already here."""
+        uid = written.header.sop_instance_uid
+        if filed:
+            return StoreResult(uid, self._store.absolute(written.relative), stored=True, duplicate=False, warnings=warnings)
         existing = self._index.instance_path(uid) or written.relative  # another thread stored it meanwhile
         return StoreResult(uid, self._store.absolute(existing), stored=False, duplicate=True)
 

@@ -202,6 +202,14 @@ def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None)
         return False  # the offset is one in the inflated stream; zlib itself reports a cut stream when read
     if offset + 8 > len(data):
         return offset < len(data)
+    end = _pixel_data_end(data, offset, transfer_syntax)
+    if end is None:
+        return data.rfind(_sequence_delimiter(transfer_syntax), offset) < 0
+    return end > len(data)
+
+
+def _pixel_data_end(data: bytes, offset: int, transfer_syntax: str | None) -> int | None:
+    """Where the pixel data element at ``offset`` (its header within ``data``) ends; None: undefined length."""
     big_endian = transfer_syntax == EXPLICIT_VR_BIG_ENDIAN
     implicit_vr = transfer_syntax == IMPLICIT_VR_LITTLE_ENDIAN
     order = ">" if big_endian else "<"
@@ -211,10 +219,42 @@ def _pixel_data_cut_short(data: bytes, offset: int, transfer_syntax: str | None)
         (length,), header_length = struct.unpack_from(order + "L", data, offset + 8), 12
     else:
         (length,), header_length = struct.unpack_from(order + "H", data, offset + 6), 8
-    if length == UNDEFINED_LENGTH:
-        delimiter = SEQUENCE_DELIMITER_BIG_ENDIAN if big_endian else SEQUENCE_DELIMITER_LITTLE_ENDIAN
-        return data.rfind(delimiter, offset) < 0
-    return offset + header_length + length > len(data)
+    return None if length == UNDEFINED_LENGTH else offset + header_length + length
+
+
+def _sequence_delimiter(transfer_syntax: str | None) -> bytes:
+    big_endian = transfer_syntax == EXPLICIT_VR_BIG_ENDIAN
+    return SEQUENCE_DELIMITER_BIG_ENDIAN if big_endian else SEQUENCE_DELIMITER_LITTLE_ENDIAN
+
+
+def streamed_header(head: bytes, tail: bytes, size: int) -> InstanceHeader | None:
+    """The header of a file written as it arrived, known here by its first bytes, last bytes and size, when
+    the file can be filed exactly as received; None when it must be read whole (``prepare_part10``).
+
+    It can when it is Part 10 with a plain preamble, the fast scanner reads its header within ``head``, and
+    its pixel data is complete (by the element's length, or for encapsulated pixel data a closing delimiter
+    at the very end). Anything else, a damaged file included, takes the whole-file path, which words errors.
+    """
+    if head[PREAMBLE_LENGTH : PREAMBLE_LENGTH + 4] != PART10_PREFIX or executable_preamble_kind(head[:PREAMBLE_LENGTH]):
+        return None
+    scanned = scan_header(head)
+    if scanned is None:
+        return None
+    offset = scanned.pixel_data_offset
+    if offset >= len(head):  # no pixel data seen: only a file held whole in ``head`` really has none
+        return _streamed_fields(scanned) if size == len(head) else None
+    if offset + 12 > len(head):
+        return None
+    end = _pixel_data_end(head, offset, scanned.transfer_syntax)
+    complete = tail.endswith(_sequence_delimiter(scanned.transfer_syntax)) if end is None else end <= size
+    return _streamed_fields(scanned) if complete else None
+
+
+def _streamed_fields(scanned: ScannedHeader) -> InstanceHeader | None:
+    try:
+        return _filed_header(_ScannedFields(scanned), "received instance")
+    except DicomReadError:
+        return None  # the whole-file path raises it again, with the same words
 
 
 def _read_bare_dataset(data: bytes, source: object) -> Dataset:

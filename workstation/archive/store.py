@@ -46,17 +46,10 @@ class FileStore:
 
     def write_temporary(self, data: bytes, flush: bool = True) -> Path:
         """Write ``data`` to a new file in ``incoming/`` (fsync'd unless ``flush`` is False); on failure leave nothing."""
-        temporary = self.incoming / f"{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
-        try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-        except OSError as error:
-            raise self.write_error(error, "a new file") from error
+        temporary, descriptor = self.open_temporary()
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    written = os.write(descriptor, view[:WRITE_CHUNK])
-                    view = view[written:]
+                self.write_all(descriptor, data)
                 if flush:
                     os.fsync(descriptor)
             finally:
@@ -65,6 +58,23 @@ class FileStore:
             self.discard(temporary)
             raise self.write_error(error, "a new file") from error
         return temporary
+
+    def open_temporary(self) -> tuple[Path, int]:
+        """A new empty file in ``incoming/`` under a random name, and its descriptor open for writing."""
+        temporary = self.incoming / f"{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        except OSError as error:
+            raise self.write_error(error, "a new file") from error
+        return temporary, descriptor
+
+    @staticmethod
+    def write_all(descriptor: int, data: bytes | memoryview) -> None:
+        """Write all of ``data`` (os.write may take less than it is given)."""
+        view = memoryview(data)
+        while view:
+            written = os.write(descriptor, view[:WRITE_CHUNK])
+            view = view[written:]
 
     def place(self, temporary: Path, relative: str) -> None:
         """Rename a written temporary file to its final name (atomic: readers see all of it or nothing)."""

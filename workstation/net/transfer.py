@@ -8,6 +8,7 @@ slice (the one the viewer opens on, fetched first), were on disk.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,10 +30,24 @@ class StoredInstance(Protocol):
     duplicate: bool
 
 
+class ReceivedFile(Protocol):
+    """An instance being written as it arrives (``workstation.archive.incoming.IncomingFile``)."""
+
+    @property
+    def buffered_bytes(self) -> int: ...
+    size: int
+
+    def write(self, piece: bytes | memoryview) -> None: ...
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
+
+
 class InstanceArchive(Protocol):
     """The part of ``workstation.archive.Archive`` the network needs (kept narrow on purpose)."""
 
     def store_part10(self, data: bytes, *, from_pacs: bool = False) -> StoredInstance: ...
+    def receive_file(self) -> ReceivedFile: ...
+    def file_incoming(self, files: list[ReceivedFile]) -> list[StoredInstance | WorkstationError]: ...
     def has_instance(self, sop_instance_uid: str) -> bool: ...
     def instance_uids(self, study_instance_uid: str, series_instance_uid: str | None = None) -> set[str]: ...
 
@@ -86,6 +101,8 @@ class Transfer:
         self.store_errors: list[str] = []
         self.move_message_ids: set[int] = set()
         self._writers: ThreadPoolExecutor | None = None
+        self._filer: threading.Thread | None = None
+        self._to_file: queue.SimpleQueue[ReceivedFile | None] = queue.SimpleQueue()
         self._in_flight = threading.Condition()
         self._bytes_in_flight = 0
 
@@ -134,10 +151,7 @@ class Transfer:
         multi-frame objects cannot fill the memory); beyond that the receiver blocks (back-pressure).
         A failed write is recorded in ``store_errors``; the final completeness check reports it.
         """
-        with self._in_flight:
-            self._in_flight.wait_for(lambda: self._bytes_in_flight == 0
-                                     or self._bytes_in_flight + len(data) <= WRITE_BYTES_IN_FLIGHT)
-            self._bytes_in_flight += len(data)
+        self._wait_for_room(len(data))
         with self._lock:
             if self._writers is None:
                 self._writers = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="archive-write")
@@ -152,16 +166,73 @@ class Transfer:
             with self._lock:
                 self.store_errors.append(str(error))
         finally:
-            with self._in_flight:
-                self._bytes_in_flight -= len(data)
-                self._in_flight.notify_all()
+            self._release_room(len(data))
+
+    def _wait_for_room(self, size: int) -> None:
+        """Block while ``size`` more bytes would pass the in-memory limit (one file always fits), then count them."""
+        with self._in_flight:
+            self._in_flight.wait_for(lambda: self._bytes_in_flight == 0
+                                     or self._bytes_in_flight + size <= WRITE_BYTES_IN_FLIGHT)
+            self._bytes_in_flight += size
+
+    def _release_room(self, size: int) -> None:
+        with self._in_flight:
+            self._bytes_in_flight -= size
+            self._in_flight.notify_all()
+
+    def receive_file(self) -> ReceivedFile:
+        """A file of the archive to write an arriving instance into, piece by piece; then ``file_soon`` it."""
+        return self.archive.receive_file()
+
+    def file_soon(self, received: ReceivedFile) -> None:
+        """Queue a completely written file for filing and return at once (the receive never waits on the index).
+
+        One filer thread files whatever has queued up in one batch (one transaction for many files).
+        Files held in memory (an encrypted cache) count against ``WRITE_BYTES_IN_FLIGHT`` like ``store_soon``.
+        """
+        self._wait_for_room(received.buffered_bytes)
+        with self._lock:
+            if self._filer is None:
+                self._filer = threading.Thread(target=self._file_queued, name="archive-filer", daemon=True)
+                self._filer.start()
+        self._to_file.put(received)
+
+    def _file_queued(self) -> None:
+        finished = False
+        while not finished:
+            batch = [self._to_file.get()]
+            while not self._to_file.empty():
+                batch.append(self._to_file.get())
+            finished = batch[-1] is None
+            received = [item for item in batch if item is not None]
+            if received:
+                self._file_batch(received)
+
+    def _file_batch(self, received: list[ReceivedFile]) -> None:
+        try:
+            outcomes = self.archive.file_incoming(received)
+        except WorkstationError as error:
+            log.error("filing %d received instances failed: %s", len(received), error)
+            outcomes = [error] * len(received)
+        for item, outcome in zip(received, outcomes):
+            if isinstance(outcome, WorkstationError):
+                log.error("storing a received instance failed: %s", outcome)
+                with self._lock:
+                    self.store_errors.append(str(outcome))
+            else:
+                self.count(outcome, item.size)
+        self._release_room(sum(item.buffered_bytes for item in received))
 
     def finish_writes(self) -> None:
         """Wait until every handed-over file is in the archive (or has failed)."""
         with self._lock:
             writers, self._writers = self._writers, None
+            filer, self._filer = self._filer, None
         if writers is not None:
             writers.shutdown(wait=True)
+        if filer is not None:
+            self._to_file.put(None)
+            filer.join()
 
     def count(self, result: StoredInstance, size: int) -> None:
         with self._lock:

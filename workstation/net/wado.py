@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Generic, Protocol, TypeVar
 
 import requests
 
@@ -26,15 +28,41 @@ PARALLEL_REQUESTS = 8
 HEADER_LIMIT = 16384  # a part's delimiter and headers; real ones take about 100 bytes
 
 
+class PartWriter(Protocol):
+    """Where ``MultipartSplitter`` puts a part's bytes: ``write`` each piece in order, then ``close``;
+    ``discard`` for a part cut off. A piece is a view of the chunk fed: use it at once or keep the chunk."""
+
+    def write(self, piece: bytes | memoryview) -> None: ...
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class CollectedPart:
+    """A part kept in memory as ``data`` (a one-instance answer); its pieces are views of the (bytes) body."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes | memoryview] = []
+        self.data = b""
+
+    def write(self, piece: bytes | memoryview) -> None:
+        self._pieces.append(piece)
+
+    def close(self) -> None:
+        self.data, self._pieces = b"".join(self._pieces), []
+
+    def discard(self) -> None:
+        self._pieces = []
+
+
 def single_part(body: bytes, content_type: str) -> bytes:
     """The payload of a one-part multipart/related body (or the body itself when not multipart)."""
     if not content_type.lower().startswith("multipart/"):
         return body
-    splitter = MultipartSplitter(_boundary(content_type))
+    splitter = MultipartSplitter(_boundary(content_type), CollectedPart)
     parts = splitter.feed(body)
     if len(parts) != 1 or not splitter.finished:
         raise PacsError("The DICOMweb server sent a malformed multipart answer; the instance was not stored.")
-    return parts[0]
+    return parts[0].data
 
 
 def instance_url(node: PacsNode, instance: RemoteInstance) -> str:
@@ -90,29 +118,43 @@ def wado_rs(node: PacsNode, wanted: list[RemoteInstance], transfer: Transfer,
         raise error
 
 
-class MultipartSplitter:
+Part = TypeVar("Part", bound=PartWriter)
+
+
+class MultipartSplitter(Generic[Part]):
     """Cuts a multipart/related byte stream into its parts as chunks arrive, without holding the whole body.
 
-    Each part's bytes are copied once, when the part is complete (from views of the chunks it spans):
-    growing one buffer chunk by chunk made the receive thread re-allocate and copy megabytes per part.
-    A part with a Content-Length header (Orthanc sends one) is taken by its length, not searched.
+    Each part's bytes go to a writer from ``open_part`` piece by piece, as views of the chunks fed: the
+    study stream writes them straight to the archive's files, never copying a part in memory. A part with
+    a Content-Length header (Orthanc sends one) is taken by its length, not searched.
     """
 
-    def __init__(self, boundary: str) -> None:
+    def __init__(self, boundary: str, open_part: Callable[[], Part]) -> None:
         self._delimiter = b"\r\n--" + boundary.encode("ascii")
+        self._open_part = open_part
         self._pending = b"\r\n"  # unclassified bytes: a part's headers, or a tail that may start a delimiter
-        self._body: list[memoryview | bytes] = []  # the current part's bytes so far
-        self._in_part = False
+        self._part: Part | None = None  # the part being received
         self._remaining = 0  # body bytes still expected by the part's Content-Length
         self._sized = False  # the part has a Content-Length (else its end is found by searching)
         self.finished = False
 
-    def feed(self, chunk: bytes) -> list[bytes]:
-        parts: list[bytes] = []
+    @property
+    def _in_part(self) -> bool:
+        return self._part is not None
+
+    def feed(self, chunk: bytes) -> list[Part]:
+        """Take the next chunk; the parts it completed (closed)."""
+        parts: list[Part] = []
         self._consume(chunk, parts)
         return parts
 
-    def _consume(self, chunk: bytes, parts: list[bytes]) -> None:
+    def abandon(self) -> None:
+        """The stream broke off: discard the part it was in."""
+        part, self._part = self._part, None
+        if part is not None:
+            part.discard()
+
+    def _consume(self, chunk: bytes, parts: list[Part]) -> None:
         position = 0
         while not self.finished:
             if not self._in_part:
@@ -124,7 +166,7 @@ class MultipartSplitter:
                 take = min(self._remaining, len(chunk) - position)
                 if take == 0:
                     return
-                self._body.append(memoryview(chunk)[position:position + take])
+                self._part.write(memoryview(chunk)[position:position + take])
                 self._remaining -= take
                 position += take
             elif self._pending:
@@ -145,7 +187,7 @@ class MultipartSplitter:
                 self._pending = chunk[keep:]
                 return
 
-    def _delimiter_across(self, chunk: bytes, position: int, parts: list[bytes]) -> int:
+    def _delimiter_across(self, chunk: bytes, position: int, parts: list[Part]) -> int:
         """Settle the held tail of a part against the next bytes; the position to go on from (-1: chunk used up)."""
         reach = len(self._delimiter) - 1
         window = self._pending + chunk[position:position + reach]
@@ -166,17 +208,19 @@ class MultipartSplitter:
 
     def _extend_body(self, piece: memoryview | bytes) -> None:
         """Add searched bytes to the part; past a Content-Length only the delimiter may follow."""
-        if piece and self._sized:
+        if not piece:
+            return
+        if self._sized:
             raise PacsError("The DICOMweb server sent a malformed multipart answer (a part longer than its "
                             "Content-Length); the instance was not stored.")
-        self._body.append(piece)
+        self._part.write(piece)
 
-    def _close_part(self) -> bytes:
-        part = b"".join(self._body)
-        self._body, self._in_part = [], False
+    def _close_part(self) -> Part:
+        part, self._part = self._part, None
+        part.close()
         return part
 
-    def _part_start(self, chunk: bytes, position: int, parts: list[bytes]) -> int | None:
+    def _part_start(self, chunk: bytes, position: int, parts: list[Part]) -> int | None:
         """Read a delimiter and the part headers after it; the chunk position of the body, or None: more needed."""
         held = len(self._pending)
         head = self._pending + chunk[position:position + HEADER_LIMIT]
@@ -191,7 +235,7 @@ class MultipartSplitter:
                 raise PacsError("The DICOMweb server sent a malformed multipart answer (no part headers found).")
             self._pending = head
             return None
-        self._in_part = True
+        self._part = self._open_part()
         self._remaining = _content_length(head[after:headers_end])
         self._sized = self._remaining > 0
         self._pending = b""
@@ -220,7 +264,7 @@ def _boundary(content_type: str) -> str:
 
 
 def wado_rs_stream(node: PacsNode, study_instance_uid: str, transfer: Transfer, chunk_size: int = 1 << 20) -> None:
-    """Retrieve a whole study as one streamed multipart answer; parts go to the archive writers as they arrive.
+    """Retrieve a whole study as one streamed multipart answer, each part written to an archive file as it arrives.
 
     The fastest path for a study the archive does not hold yet: no instance listing first, and the PACS
     streams from one request (Orthanc: ~1 GB/s on loopback), so the archive writes are the only limit.
@@ -231,12 +275,15 @@ def wado_rs_stream(node: PacsNode, study_instance_uid: str, transfer: Transfer, 
         try:
             response = request(session, node, "GET", url, "the study retrieve",
                                headers={"Accept": ACCEPT_PART10}, stream=True)
-            splitter = MultipartSplitter(_boundary(response.headers.get("Content-Type", "")))
-            for chunk in response.iter_content(chunk_size):
-                for part in splitter.feed(chunk):
-                    transfer.store_soon(part)
-                if transfer.cancelled:
-                    break
+            splitter = MultipartSplitter(_boundary(response.headers.get("Content-Type", "")), transfer.receive_file)
+            try:
+                for chunk in response.iter_content(chunk_size):
+                    for part in splitter.feed(chunk):
+                        transfer.file_soon(part)
+                    if transfer.cancelled:
+                        break
+            finally:
+                splitter.abandon()  # a part cut off (by an error or a cancel) leaves no file behind
         except requests.RequestException as error:
             if not transfer.cancelled:
                 transfer.finish_writes()  # so the message counts what is really kept
