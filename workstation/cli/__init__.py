@@ -45,6 +45,10 @@ COMMAND_MODULES = {
 CACHE_COMMANDS = frozenset({"import", "archive", "demo-data", "query", "retrieve", "pacs", "worklist", "hang",
                             "dictation", "keyword", "export"})
 
+# Commands whose process ends without the interpreter's teardown (``process_exit``, ~25 ms): they close the
+# archive and every file they write themselves.
+QUICK_EXIT_COMMANDS = frozenset({"retrieve"})
+
 log = logging.getLogger(__name__)
 
 

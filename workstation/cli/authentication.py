@@ -14,12 +14,14 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from workstation.archive import Archive
 from workstation.security.errors import AccessDenied, AuthenticationError
 from workstation.security.roles import Permission, Role
-from workstation.security.station import StationSecurity
-from workstation.security.users import User
+
+if TYPE_CHECKING:  # loaded by command_user, so that a command's --help does not open the security stack
+    from workstation.security.station import StationSecurity
+    from workstation.security.users import User
 
 log = logging.getLogger(__name__)
 PASSWORD_VARIABLE = "WORKSTATION_PASSWORD"
@@ -53,8 +55,12 @@ def read_password(prompt: str = "Password: ") -> str:
 
 def command_user(args: argparse.Namespace, permission: Permission = Permission.READ) -> CommandUser:
     """Sign in the ``--user`` of this command; AuthenticationError/AccessDenied end the command."""
+    from workstation.security.station import StationSecurity
+
     security = StationSecurity.open()
     if security.settings.confidential.attributes:
+        from workstation.archive import Archive
+
         with Archive.open_default() as archive:
             security.policy.apply_header_rules(archive)
     if security.single_user:
@@ -74,4 +80,6 @@ def command_user(args: argparse.Namespace, permission: Permission = Permission.R
 
 def station_administrator() -> User:
     """The operating-system account, as the audit trail names it, on a station with no accounts yet."""
+    from workstation.security.users import User
+
     return User(f"os:{getpass.getuser()}", Role.ADMINISTRATOR, directory="os")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from workstation.archive import Archive
 from workstation.cli.authentication import add_user_option, command_user
-from workstation.net.job_queue import JobState, RetrieveJob, RetrieveQueues
-from workstation.net.transfer import RetrieveProgress
 from workstation.settings.pacs_nodes import RETRIEVE_METHODS, load_pacs_settings, resolve_node
+
+if TYPE_CHECKING:  # the archive, security and HTTP stacks load when the command runs, not for its --help
+    from workstation.net.job_queue import RetrieveJob
+    from workstation.net.transfer import RetrieveProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +38,9 @@ def progress_line(job: RetrieveJob, progress: RetrieveProgress | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workstation.archive import Archive
+    from workstation.net.job_queue import JobState, RetrieveQueues
+
     signed = command_user(args)
     signed.security.policy.require_access(signed.user, args.study)
     settings = load_pacs_settings()

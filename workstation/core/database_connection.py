@@ -17,8 +17,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from workstation.core.errors import WorkstationError
@@ -70,6 +68,9 @@ def connect_database(path: Path | str, purpose: str, *, start_empty_if_key_lost:
 
 def database_key(cache_key: bytes, purpose: str) -> bytes:
     """The 256-bit SQLCipher key of one database, derived from the station's cache key (never the key itself)."""
+    from cryptography.hazmat.primitives import hashes  # ~3 ms to load: only stations that encrypt need it
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                 info=KEY_LABEL + purpose.encode("utf-8")).derive(cache_key)
 
