@@ -10,6 +10,7 @@ import pytest
 from workstation.archive import Archive
 from workstation.cli import main
 from workstation.net.demo_pacs import stop_demo_pacs
+from workstation.net.orthanc_server import free_port
 from workstation.settings.pacs_nodes import LocalNode, PacsSettings, load_pacs_settings, save_pacs_settings
 
 
@@ -57,6 +58,15 @@ def test_retrieve_with_priors(pacs, patient, capsys, method, storage_port):
 def test_retrieve_from_a_pacs_that_is_down_fails_clearly(capsys):
     assert main(["retrieve", "--pacs", "NOBODY@127.0.0.1:1", "--study", "1.2.3"]) == 1
     assert "not running or not listening" in capsys.readouterr().err
+
+
+def test_retrieve_from_a_dicomweb_server_that_is_down_says_so_without_transport_jargon(capsys, caplog):
+    assert main(["retrieve", "--pacs", f"http://127.0.0.1:{free_port()}/dicom-web", "--study", "1.2.3",
+                 "--method", "web"]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot reach the DICOMweb server" in err and "is it running?" in err
+    assert "Max retries" not in err and "HTTPConnectionPool" not in err  # urllib3's words stay in the log file
+    assert any("Max retries" in record.getMessage() for record in caplog.records)  # logged, at INFO
 
 
 def test_unknown_node_name(capsys):

@@ -196,11 +196,18 @@ def test_a_failed_middle_slice_lookup_or_fetch_only_costs_the_head_start(pacs, l
 
 
 def test_a_dicomweb_retrieve_command_starts_without_pydicom_pynetdicom_or_ldap3(pacs, ct, workstation_home):
-    """Their imports took ~0.3 s of a 0.9 s command: a whole-study WADO-RS retrieve needs none of them."""
-    probe = ("import sys; from workstation.cli import main; "
-             f"code = main(['retrieve', '--pacs', {pacs.dicomweb_url!r}, '--study', {ct['study']!r}, '--method', 'web']); "
-             "print(code, sorted(m for m in ('pydicom', 'pynetdicom', 'ldap3', 'numpy') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "WORKSTATION_HOME": str(workstation_home)})
-    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
-    assert "134 instances retrieved" in result.stdout
+    """Their imports took ~0.3 s of a 0.9 s command: a whole-study WADO-RS retrieve needs none of them, nor
+    does retrieving it again (the instances listed to find what is missing) or retrieving one series."""
+    def retrieve_command(*extra: str) -> str:
+        probe = ("import sys; from workstation.cli import main; "
+                 f"code = main(['retrieve', '--pacs', {pacs.dicomweb_url!r}, '--study', {ct['study']!r}, '--method', 'web', "
+                 f"*{list(extra)!r}]); "
+                 "print(code, sorted(m for m in ('pydicom', 'pynetdicom', 'ldap3', 'numpy') if m in sys.modules))")
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "WORKSTATION_HOME": str(workstation_home)})
+        assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+        return result.stdout
+
+    assert "134 instances retrieved" in retrieve_command()
+    assert "134 already in the archive" in retrieve_command()
+    assert "134 already in the archive" in retrieve_command("--series", ct["series"])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
+from workstation.net.dicom_json import JsonAttributes
 from workstation.net.errors import PacsError
 from workstation.net.query_results import RETURN_KEYS, RemoteInstance, RemoteSeries, RemoteStudy
 from workstation.settings.pacs_nodes import PacsNode
@@ -71,13 +72,17 @@ def _certificate_rejected(error: BaseException) -> ssl.SSLCertVerificationError 
 
 
 def request(session: requests.Session, node: PacsNode, method: str, url: str, what: str, **kwargs) -> requests.Response:
-    """One HTTP request with the node's timeouts; every failure becomes a PacsError naming ``what``."""
+    """One HTTP request with the node's timeouts; every failure becomes a PacsError naming ``what``.
+
+    The transport's own words (urllib3's "Max retries exceeded ...") go to the log file only, at INFO:
+    the PacsError says what failed and what to do, and whoever handles it logs that as the error.
+    """
     try:
         # ``verify`` per request: requests lets REQUESTS_CA_BUNDLE override the session's own CA otherwise
         response = session.request(method, url, timeout=(node.connect_timeout, node.network_timeout),
                                    verify=session.verify, **kwargs)
     except requests.exceptions.SSLError as error:
-        log.error("%s %s: TLS error %s", method, url, error)
+        log.info("%s %s: TLS error %s", method, url, error)
         rejected = _certificate_rejected(error)
         if rejected is not None:
             raise PacsError(f"The certificate of {node.dicomweb_url} does not verify ({rejected.verify_message}); "
@@ -85,13 +90,13 @@ def request(session: requests.Session, node: PacsNode, method: str, url: str, wh
         raise PacsError(f"The TLS handshake with {node.dicomweb_url} failed for {what}; if the server asks for a "
                         "client certificate, set the node's client certificate and key.") from error
     except requests.exceptions.ConnectionError as error:
-        log.error("%s %s: %s", method, url, error)
+        log.info("%s %s: %s", method, url, error)
         raise PacsError(f"Cannot reach the DICOMweb server {node.dicomweb_url} for {what}; is it running?") from error
     except requests.exceptions.Timeout as error:
-        log.error("%s %s: timeout", method, url)
+        log.info("%s %s: timeout", method, url)
         raise PacsError(f"The DICOMweb server {node.dicomweb_url} did not answer {what} in time.") from error
     if not response.ok:
-        log.error("%s %s: HTTP %d %s", method, url, response.status_code, response.text[:300])
+        log.info("%s %s: HTTP %d %s", method, url, response.status_code, response.text[:300])
         raise PacsError(f"The DICOMweb server refused {what} (HTTP {response.status_code} {response.reason}).")
     return response
 
@@ -146,9 +151,10 @@ def qido_series(node: PacsNode, study_instance_uid: str, **match: str) -> list[R
 def qido_instances(
     node: PacsNode, study_instance_uid: str, series_instance_uid: str = "", session: requests.Session | None = None
 ) -> list[RemoteInstance]:
+    """The instances of a study (or series), read without pydicom: a resume or a series retrieve lists them."""
     path = f"studies/{study_instance_uid}" + (f"/series/{series_instance_uid}" if series_instance_uid else "")
-    found = qido(node, f"{path}/instances", "IMAGE", {}, session)
-    instances = [RemoteInstance.from_dataset(item) for item in found]
+    found = qido_json(node, f"{path}/instances", "IMAGE", {}, session)
+    instances = [RemoteInstance.from_dataset(JsonAttributes(item)) for item in found]
     return [
         instance if instance.study_instance_uid else RemoteInstance(
             instance.sop_instance_uid, instance.sop_class_uid, instance.series_instance_uid or series_instance_uid,
