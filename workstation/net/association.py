@@ -139,8 +139,14 @@ def lost_association_message(node: PacsNode, assoc: Association, what: str, last
     ``last_message_at`` is the ``time.monotonic()`` of the last message received: silence as long as the
     node's timeout means a slow or hung PACS, anything shorter a cut connection.
     """
-    silent = time.monotonic() - last_message_at
-    if silent >= node.network_timeout * 0.95:
+    timed_out = time.monotonic() - last_message_at >= node.network_timeout * 0.95
+    if not timed_out:
+        assoc.join(1.0)
+    return lost_connection_message(node, what, timed_out)
+
+
+def lost_connection_message(node: PacsNode, what: str, timed_out: bool) -> str:
+    """Message for a connection that ended in the middle of ``what``: timed out (a slow or hung PACS) or cut."""
+    if timed_out:
         return f"PACS {node.name!r} stopped answering during {what} (no reply within {node.network_timeout:.0f} s)."
-    assoc.join(1.0)
     return f"PACS {node.name!r} aborted or closed the connection during {what}."
