@@ -192,17 +192,20 @@ class Transfer:
         """
         self._wait_for_room(received.buffered_bytes)
         with self._lock:
-            if self._filer is None:
-                self._filer = threading.Thread(target=self._file_queued, name="archive-filer", daemon=True)
+            if self._filer is None:  # each filer has its own queue: a file handed in (by the storage SCP) while
+                # finish_writes ends the previous filer goes to the next one, never after the previous one's end mark
+                self._to_file = queue.SimpleQueue()
+                self._filer = threading.Thread(target=self._file_queued, args=(self._to_file,), name="archive-filer",
+                                               daemon=True)
                 self._filer.start()
-        self._to_file.put(received)
+            self._to_file.put(received)
 
-    def _file_queued(self) -> None:
+    def _file_queued(self, to_file: queue.SimpleQueue[ReceivedFile | None]) -> None:
         finished = False
         while not finished:
-            batch = [self._to_file.get()]
-            while not self._to_file.empty():
-                batch.append(self._to_file.get())
+            batch = [to_file.get()]
+            while not to_file.empty():
+                batch.append(to_file.get())
             finished = batch[-1] is None
             received = [item for item in batch if item is not None]
             if received:
@@ -228,10 +231,11 @@ class Transfer:
         with self._lock:
             writers, self._writers = self._writers, None
             filer, self._filer = self._filer, None
+            to_file = self._to_file
         if writers is not None:
             writers.shutdown(wait=True)
         if filer is not None:
-            self._to_file.put(None)
+            to_file.put(None)
             filer.join()
 
     def count(self, result: StoredInstance, size: int) -> None:
