@@ -79,7 +79,7 @@ def diagnose(node: PacsNode) -> str:
                     return f"The TLS handshake with {where} failed ({error}); check that the PACS expects TLS."
     except ConnectionRefusedError:
         return f"{where} is not running or not listening on port {node.port}; start it or check host and port."
-    except socket.timeout:
+    except TimeoutError:
         return f"{where} did not answer within {node.connect_timeout:.0f} s; check the network and the address."
     except OSError as error:
         return f"Cannot reach {where}: {error.strerror or error}; check host and port."

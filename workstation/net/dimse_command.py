@@ -10,10 +10,14 @@ import struct
 
 C_STORE_RQ, C_STORE_RSP = 0x0001, 0x8001
 C_GET_RQ, C_GET_RSP = 0x0010, 0x8010
+C_MOVE_RQ, C_MOVE_RSP = 0x0021, 0x8021
+C_ECHO_RQ, C_ECHO_RSP = 0x0030, 0x8030
 NO_DATA_SET = 0x0101
 _ELEMENT = struct.Struct("<HHI")
 _US = struct.Struct("<H")
 _UL = struct.Struct("<I")
+
+Command = dict[str, "int | str"]  # a command set's elements by keyword
 
 # (0000,eeee) element number -> keyword, for the elements read here
 US_ELEMENTS = {
@@ -28,9 +32,9 @@ TEXT_ELEMENTS = {
 }
 
 
-def read_command(data: bytes | memoryview) -> dict[str, int | str]:
+def read_command(data: bytes | memoryview) -> Command:
     """The known elements of an encoded command set, by keyword (UIDs and texts without padding)."""
-    elements: dict[str, int | str] = {}
+    elements: Command = {}
     position, end = 0, len(data)
     while position + _ELEMENT.size <= end:
         group, element, length = _ELEMENT.unpack_from(data, position)
@@ -61,13 +65,19 @@ def _with_group_length(elements: bytes) -> bytes:
     return _ELEMENT.pack(0, 0x0000, 4) + _UL.pack(len(elements)) + elements
 
 
-def c_get_request(sop_class_uid: str, message_id: int) -> bytes:
-    """A C-GET-RQ command (medium priority; an identifier data set follows)."""
-    return _with_group_length(_uid(0x0002, sop_class_uid) + _us(0x0100, C_GET_RQ) + _us(0x0110, message_id)
-                              + _us(0x0700, 0) + _us(0x0800, 0x0000))
+def retrieve_request(command_field: int, sop_class_uid: str, message_id: int, move_destination: str = "") -> bytes:
+    """A C-GET-RQ or C-MOVE-RQ command (medium priority; an identifier data set follows)."""
+    destination = b""
+    if move_destination:
+        title = move_destination.encode("ascii").ljust(16)
+        destination = _ELEMENT.pack(0, 0x0600, len(title)) + title
+    return _with_group_length(_uid(0x0002, sop_class_uid) + _us(0x0100, command_field) + _us(0x0110, message_id)
+                              + destination + _us(0x0700, 0) + _us(0x0800, 0x0000))
 
 
-def c_store_response(sop_class_uid: str, sop_instance_uid: str, message_id: int, status: int) -> bytes:
-    """A C-STORE-RSP command (no data set) answering the C-STORE-RQ ``message_id``."""
-    return _with_group_length(_uid(0x0002, sop_class_uid) + _us(0x0100, C_STORE_RSP) + _us(0x0120, message_id)
-                              + _us(0x0800, NO_DATA_SET) + _us(0x0900, status) + _uid(0x1000, sop_instance_uid))
+def response(command_field: int, sop_class_uid: str, message_id: int, status: int, sop_instance_uid: str = "") -> bytes:
+    """A response command (no data set) answering the request ``message_id``: C-STORE-RSP, C-ECHO-RSP..."""
+    return _with_group_length(
+        _uid(0x0002, sop_class_uid) + _us(0x0100, command_field) + _us(0x0120, message_id) + _us(0x0800, NO_DATA_SET)
+        + _us(0x0900, status) + (_uid(0x1000, sop_instance_uid) if sop_instance_uid else b"")
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterator
 
 from pydicom.dataset import Dataset
 from pydicom.uid import (
@@ -27,7 +26,6 @@ from pydicom.uid import (
     RLELossless,
 )
 from pynetdicom import build_context
-from pynetdicom.association import Association
 from pynetdicom.dsutils import encode
 from pynetdicom.presentation import PresentationContext
 from pynetdicom.sop_class import (
@@ -36,16 +34,25 @@ from pynetdicom.sop_class import (
 )
 
 from workstation.net.association import (
-    association,
-    lost_association_message,
     lost_connection_message,
 )
-from workstation.net.dimse_command import c_get_request
+from workstation.net.dimse_command import (
+    C_GET_RQ,
+    C_GET_RSP,
+    C_MOVE_RQ,
+    C_MOVE_RSP,
+    Command,
+    retrieve_request,
+)
 from workstation.net.errors import PacsError, RetrieveCancelled
 from workstation.net.files_ahead import FilesAhead
-from workstation.net.get_receiver import PENDING, receive_until_final
+from workstation.net.store_receiver import FileSink, OpenSink, receive, request_header
 from workstation.net.transfer import Transfer
-from workstation.net.upper_layer import ConnectionLost, UpperLayerAssociation
+from workstation.net.upper_layer import (
+    AcceptedContext,
+    ConnectionLost,
+    UpperLayerAssociation,
+)
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 log = logging.getLogger(__name__)
@@ -54,7 +61,8 @@ UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
 # Compressed syntaxes each get a context of their own so the PACS can send what it stores, untranscoded.
 COMPRESSED = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless, JPEGBaseline8Bit,
               JPEGExtended12Bit, JPEG2000, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian]
-_move_message_ids = itertools.count()
+PENDING = (0xFF00, 0xFF01)
+_message_ids = itertools.count()  # unique in the process: the storage SCP tells C-MOVEs apart by them
 
 
 def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
@@ -102,32 +110,12 @@ def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_clas
           transfer: Transfer) -> None:
     """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs."""
     model = str(StudyRootQueryRetrieveInformationModelGet)
-    contexts = [build_context(model, [ImplicitVRLittleEndian, ExplicitVRLittleEndian]), *storage_contexts(sop_classes)]
-    with UpperLayerAssociation.request(node, local, contexts, scp_roles=sorted(sop_classes)) as assoc:
-        query = assoc.context_for(model)
-        if query is None:
-            raise PacsError(f"PACS {node.name!r} does not offer C-GET (study root); retrieve by C-MOVE or DICOMweb.")
-        implicit = query.transfer_syntax == ImplicitVRLittleEndian
-        transfer.on_cancel(assoc.abort)
-        try:
-            with FilesAhead(transfer.receive_file) as files:
-                for message_id, identifier in enumerate(identifiers, start=1):
-                    if transfer.cancelled:
-                        raise _cancelled(node)
-                    assoc.send_message(query.context_id, c_get_request(model, message_id),
-                                       encode(identifier, implicit, True))
-                    response = receive_until_final(assoc, transfer, files.take)
-                    final_status(node, transfer, "C-GET", local.aet, int(response.get("Status", 0xC000)),
-                                 int(response.get("NumberOfFailedSuboperations", 0)),
-                                 str(response.get("ErrorComment", "")))
-        except ConnectionLost as error:
-            if transfer.cancelled:
-                raise _cancelled(node) from error
-            log.error("C-GET from %s: %s", node.address, error)
-            raise PacsError(lost_connection_message(node, "C-GET", error.timed_out) + _kept(transfer)) from error
-        finally:
-            transfer.forget_cancel_action(assoc.abort)
-            transfer.finish_writes()
+    with FilesAhead(transfer.receive_file) as files:
+        def open_sink(request: Command, context: AcceptedContext) -> FileSink:
+            return FileSink(files.take(), request_header(request, context), transfer, answer_first=True)
+
+        _retrieve(node, local, identifiers, transfer, "C-GET", model, storage_contexts(sop_classes), sorted(sop_classes),
+                  open_sink)
 
 
 def c_move(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfer: Transfer) -> None:
@@ -136,40 +124,53 @@ def c_move(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfe
     Each C-MOVE gets a message ID unique in this process; the PACS echoes it as Move Originator Message
     ID in its C-STOREs, which is how the storage SCP knows which transfer an instance belongs to.
     """
-    model = StudyRootQueryRetrieveInformationModelMove
-    with association(node, local, [build_context(model)]) as assoc:
-        def abort() -> None:
-            """Abort, and wake the thread waiting for the next response (pynetdicom only does so on peer aborts)."""
-            assoc.abort()
-            assoc.dimse.msg_queue.put((None, None))
+    _retrieve(node, local, identifiers, transfer, "C-MOVE", str(StudyRootQueryRetrieveInformationModelMove), [], [],
+              _refuse_store)
 
-        transfer.on_cancel(abort)
+
+def _refuse_store(_request: Command, _context: AcceptedContext) -> None:
+    return None
+
+
+def _retrieve(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfer: Transfer, what: str, model: str,
+              storage: list[PresentationContext], scp_roles: list[str], open_sink: OpenSink) -> None:
+    """Send one C-GET or C-MOVE request per identifier on one association, each to its final response."""
+    contexts = [build_context(model, [ImplicitVRLittleEndian, ExplicitVRLittleEndian]), *storage]
+    move = what == "C-MOVE"
+    with UpperLayerAssociation.request(node, local, contexts, scp_roles=scp_roles) as assoc:
+        query = assoc.context_for(model)
+        if query is None:
+            raise PacsError(f"PACS {node.name!r} does not offer {what} (study root); retrieve by "
+                            + ("C-GET or DICOMweb." if move else "C-MOVE or DICOMweb."))
+        if move:  # the instances come on another association: silence here is fine while they keep coming
+            assoc.still_waiting = lambda: time.monotonic() - transfer.last_received_at < node.network_timeout
+        implicit = query.transfer_syntax == ImplicitVRLittleEndian
+        final_response = C_MOVE_RSP if move else C_GET_RSP
+
+        def on_command(command: Command, _context_id: int) -> Command | None:
+            if command.get("CommandField") != final_response:
+                log.warning("unexpected DIMSE command 0x%04X during %s ignored", int(command.get("CommandField", 0)), what)
+                return None
+            return None if command.get("Status") in PENDING else command
+
+        transfer.on_cancel(assoc.abort)
         try:
             for identifier in identifiers:
                 if transfer.cancelled:
                     raise _cancelled(node)
-                message_id = next(_move_message_ids) % 0xFFFF + 1
-                transfer.move_message_ids.add(message_id)
-                _move_responses(node, assoc, transfer, assoc.send_c_move(identifier, local.aet, model, msg_id=message_id))
-        finally:
-            transfer.forget_cancel_action(abort)
-            transfer.finish_writes()
-
-
-def _move_responses(node: PacsNode, assoc: Association, transfer: Transfer,
-                    responses: Iterator[tuple[Dataset, Dataset | None]]) -> None:
-    """Consume one C-MOVE's responses; raise with a clear message unless it ended in success."""
-    last_message_at = time.monotonic()
-    for status, _identifier in responses:
-        if not status:
-            transfer.finish_writes()
+                message_id = next(_message_ids) % 0xFFFF + 1
+                if move:
+                    transfer.move_message_ids.add(message_id)
+                request = retrieve_request(C_MOVE_RQ if move else C_GET_RQ, model, message_id, local.aet if move else "")
+                assoc.send_message(query.context_id, request, encode(identifier, implicit, True))
+                final = receive(assoc, open_sink, on_command)
+                final_status(node, transfer, what, local.aet, int(final.get("Status", 0xC000)),
+                             int(final.get("NumberOfFailedSuboperations", 0)), str(final.get("ErrorComment", "")))
+        except ConnectionLost as error:
             if transfer.cancelled:
-                raise _cancelled(node)
-            raise PacsError(lost_association_message(node, assoc, "C-MOVE", max(last_message_at, transfer.last_received_at))
-                            + _kept(transfer))
-        last_message_at = time.monotonic()
-        if status.Status in PENDING:
-            continue
-        final_status(node, transfer, "C-MOVE", assoc.requestor.ae_title, status.Status,
-                     int(status.get("NumberOfFailedSuboperations", 0) or 0), str(status.get("ErrorComment", "") or ""))
-        return
+                raise _cancelled(node) from error
+            log.error("%s from %s: %s", what, node.address, error)
+            raise PacsError(lost_connection_message(node, what, error.timed_out) + _kept(transfer)) from error
+        finally:
+            transfer.forget_cancel_action(assoc.abort)
+            transfer.finish_writes()

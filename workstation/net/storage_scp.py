@@ -1,15 +1,19 @@
 """The workstation's storage SCP: receives C-MOVE results (and modality pushes) straight into the archive.
 
-Started with the app on the configured port. Every received instance is written as the encoded bytes
-that came over the wire; running C-MOVE transfers that expect it are told, for their progress.
+Started with the app on the configured port. It runs on the lean upper layer (``upper_layer``): one thread
+per association reads the PDUs and writes each instance of a running C-MOVE into an archive file as its
+fragments arrive (``store_receiver``), then tells the transfer that expects it. An instance nobody expects
+(a modality's push) is stored whole and on disk before it is answered. It answers C-ECHO too.
 pynetdicom is imported on start, so code that only names this class (the job queues) starts without it.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from workstation.core.errors import WorkstationError
@@ -18,11 +22,18 @@ from workstation.net.transfer import InstanceArchive, Transfer
 from workstation.settings.pacs_nodes import LocalNode
 
 if TYPE_CHECKING:
-    from pynetdicom import AE, evt
+    from pynetdicom.presentation import PresentationContext
+
+    from workstation.net.dimse_command import Command
+    from workstation.net.files_ahead import FilesAhead
+    from workstation.net.store_receiver import StoreSink
+    from workstation.net.upper_layer import AcceptedContext, UpperLayerAssociation
 
 log = logging.getLogger(__name__)
 
 _STATUS_OUT_OF_RESOURCES = 0xA700
+ASSOCIATION_TIMEOUT = 60.0  # seconds a calling peer may stay silent (as pynetdicom's default)
+VERIFICATION = "1.2.840.10008.1.1"
 
 
 class StorageSCP:
@@ -30,44 +41,52 @@ class StorageSCP:
         self.archive = archive
         self.local = local
         self.host = host
-        self._servers: list = []
+        self._listeners: list[socket.socket] = []
+        self._connections: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
         self._transfers: list[Transfer] = []
         self._lock = threading.Lock()
+        self._supported: list[PresentationContext] = []
         self.received_unexpected = 0
 
-    def start(self) -> "StorageSCP":
-        from pynetdicom import AE, AllStoragePresentationContexts, evt
-        from pynetdicom.sop_class import Verification
+    def start(self) -> StorageSCP:
+        from pynetdicom import AllStoragePresentationContexts, build_context
 
-        from workstation.net.association import poll_faster
         from workstation.net.dimse_retrieve import COMPRESSED, UNCOMPRESSED
 
-        ae = AE(ae_title=self.local.aet)
-        ae.maximum_pdu_size = self.local.maximum_pdu_size
-        for context in AllStoragePresentationContexts:
-            ae.add_supported_context(context.abstract_syntax, UNCOMPRESSED + COMPRESSED)
-        ae.add_supported_context(Verification)
-        handlers = [(evt.EVT_C_STORE, self._handle_store), (evt.EVT_ESTABLISHED, lambda event: poll_faster(event.assoc))]
-        self._servers.append(self._listen(ae, self.local.storage_port, None, handlers))
+        self._supported = [build_context(context.abstract_syntax, UNCOMPRESSED + COMPRESSED)
+                           for context in AllStoragePresentationContexts] + [build_context(VERIFICATION)]
+        self._listen(self.local.storage_port, None)
         if self.local.tls_storage_port:
             try:
-                self._servers.append(self._listen(ae, self.local.tls_storage_port, self._tls_context(), handlers))
+                self._listen(self.local.tls_storage_port, self._tls_context())
             except PacsError:
                 self.stop()
                 raise
         return self
 
-    def _listen(self, ae: AE, port: int, tls: ssl.SSLContext | None, handlers: list) -> object:
+    def _listen(self, port: int, tls: ssl.SSLContext | None) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            server = ae.start_server((self.host, port), block=False, ssl_context=tls, evt_handlers=handlers)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, port))
+            listener.listen(16)
         except OSError as error:
+            listener.close()
             log.error("storage SCP cannot listen on port %d: %s", port, error)
             raise PacsError(
                 f"Cannot receive C-MOVE transfers: port {port} is in use or not allowed "
                 f"({error.strerror or error}). Choose another storage port in the PACS settings."
             ) from error
+        self._listeners.append(listener)
+        self._start_thread(self._accept, (listener, tls), f"storage-scp-{port}")
         log.info("storage SCP %s listening on port %d%s", self.local.aet, port, " (TLS)" if tls else "")
-        return server
+
+    def _start_thread(self, target: Callable[..., None], args: tuple, name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        with self._lock:
+            self._threads = [item for item in self._threads if item.is_alive()] + [thread]
+        thread.start()
 
     def _tls_context(self) -> ssl.SSLContext:
         try:
@@ -81,11 +100,17 @@ class StorageSCP:
         return context
 
     def stop(self) -> None:
-        servers, self._servers = self._servers, []
-        for server in servers:
-            server.shutdown()
+        """Stop listening, abort the associations in progress and wait for their threads (briefly)."""
+        with self._lock:
+            listeners, self._listeners = self._listeners, []
+            connections = list(self._connections)
+            threads = list(self._threads)
+        for connection in listeners + connections:
+            _shut(connection)
+        for thread in threads:
+            thread.join(5.0)
 
-    def __enter__(self) -> "StorageSCP":
+    def __enter__(self) -> StorageSCP:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -100,22 +125,131 @@ class StorageSCP:
             if transfer in self._transfers:
                 self._transfers.remove(transfer)
 
-    def _handle_store(self, event: evt.Event) -> int:
-        data = event.encoded_dataset()
-        sop_instance_uid = str(event.request.AffectedSOPInstanceUID)
-        originator = event.request.MoveOriginatorApplicationEntityTitle
-        move_message_id = event.request.MoveOriginatorMessageID if originator == self.local.aet else None
+    # -- associations ----------------------------------------------------------------------------
+    def _accept(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
+        while True:
+            try:
+                connection, _address = listener.accept()
+            except OSError:  # the listener was closed by stop()
+                return
+            with self._lock:
+                if listener not in self._listeners:
+                    connection.close()
+                    return
+                self._connections.add(connection)
+            self._start_thread(self._serve, (connection, tls), "storage-scp-association")
+
+    def _serve(self, connection: socket.socket, tls: ssl.SSLContext | None) -> None:
+        from workstation.net.store_receiver import receive
+        from workstation.net.upper_layer import (
+            AssociationReleased,
+            ConnectionLost,
+            UpperLayerAssociation,
+        )
+
+        association = _Association(self)
+        try:
+            if tls is not None:
+                connection.settimeout(ASSOCIATION_TIMEOUT)
+                secure = tls.wrap_socket(connection, server_side=True)
+                with self._lock:  # the plain socket gave its descriptor to the TLS one
+                    self._connections.discard(connection)
+                    self._connections.add(secure)
+                connection = secure
+            assoc = UpperLayerAssociation.accept(connection, self.local, self._supported, ASSOCIATION_TIMEOUT)
+            association.assoc = assoc
+            receive(assoc, association.open_sink, association.on_command)
+        except AssociationReleased:
+            pass  # the normal end: the peer sent what it had
+        except ConnectionLost as error:
+            log.info("storage SCP association ended: %s", error)
+        except (OSError, WorkstationError) as error:  # TLS handshake refused, or an instance could not be kept
+            log.error("storage SCP association aborted: %s", error)
+            if association.assoc is not None:
+                association.assoc.abort()
+        finally:
+            association.close()
+            with self._lock:
+                self._connections.discard(connection)
+            _shut(connection)
+
+    def _transfer_for(self, request: Command) -> Transfer | None:
+        originator = request.get("MoveOriginatorApplicationEntityTitle")
+        move_message_id = request.get("MoveOriginatorMessageID") if originator == self.local.aet else None
+        sop_instance_uid = str(request.get("AffectedSOPInstanceUID", ""))
         with self._lock:
-            transfer = next(
-                (item for item in self._transfers if item.expects(sop_instance_uid, move_message_id)), None
-            )
-        if transfer is not None:
-            transfer.store_soon(data)  # the transfer's writers store it; its end checks completeness
-            return 0x0000
+            return next((item for item in self._transfers
+                         if item.expects(sop_instance_uid, move_message_id if isinstance(move_message_id, int) else None)),
+                        None)
+
+    def _store_pushed(self, data: bytes) -> int:
         try:
             self.archive.store_part10(data)
         except WorkstationError as error:
             log.error("storage SCP: storing a received instance failed: %s", error)
             return _STATUS_OUT_OF_RESOURCES
-        self.received_unexpected += 1
+        with self._lock:
+            self.received_unexpected += 1
         return 0x0000
+
+
+class _Association:
+    """One association's state: its files opened ahead (for the first transfer it serves) and the C-ECHO answer."""
+
+    def __init__(self, scp: StorageSCP) -> None:
+        self.scp = scp
+        self.assoc: UpperLayerAssociation | None = None
+        self._ahead: FilesAhead | None = None
+        self._ahead_for: Transfer | None = None
+
+    def open_sink(self, request: Command, context: AcceptedContext) -> StoreSink:
+        from workstation.net.files_ahead import FilesAhead
+        from workstation.net.store_receiver import FileSink, request_header
+
+        header = request_header(request, context)
+        transfer = self.scp._transfer_for(request)
+        if transfer is None:
+            return _PushedInstance(header, self.scp._store_pushed)
+        if self._ahead is None:
+            self._ahead, self._ahead_for = FilesAhead(transfer.receive_file).__enter__(), transfer
+        received = self._ahead.take() if transfer is self._ahead_for else transfer.receive_file()
+        return FileSink(received, header, transfer)
+
+    def on_command(self, command: Command, context_id: int) -> None:
+        from workstation.net.dimse_command import C_ECHO_RQ, C_ECHO_RSP, response
+
+        if command.get("CommandField") == C_ECHO_RQ and self.assoc is not None:
+            self.assoc.send_message(context_id, response(C_ECHO_RSP, VERIFICATION, int(command.get("MessageID", 0)), 0))
+        else:
+            log.warning("storage SCP: DIMSE command 0x%04X ignored", int(command.get("CommandField", 0)))
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+
+
+class _PushedInstance:
+    """An instance nobody expects (a modality's push): held whole, stored and on disk before it is answered."""
+
+    def __init__(self, header: bytes, store: Callable[[bytes], int]) -> None:
+        self._pieces = [header]
+        self._store = store
+
+    def write(self, piece: memoryview) -> None:
+        self._pieces.append(bytes(piece))
+
+    def finish(self, piece: memoryview, answer: Callable[[int], None]) -> None:
+        self._pieces.append(bytes(piece))
+        answer(self._store(b"".join(self._pieces)))
+
+    def discard(self) -> None:
+        self._pieces = []
+
+
+def _shut(connection: socket.socket) -> None:
+    """Shut a socket down (waking a thread blocked on it) and close it."""
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected (a listener) or already closed by the peer
+    connection.close()

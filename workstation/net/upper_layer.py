@@ -14,7 +14,7 @@ import logging
 import socket
 import struct
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
@@ -26,7 +26,7 @@ from pynetdicom.pdu_primitives import (
     MaximumLengthNotification,
     SCP_SCU_RoleSelectionNegotiation,
 )
-from pynetdicom.presentation import PresentationContext
+from pynetdicom.presentation import PresentationContext, negotiate_as_acceptor
 
 from workstation.net.association import diagnose, tls_context
 from workstation.net.errors import PacsError
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 APPLICATION_CONTEXT_NAME = "1.2.840.10008.3.1.1.1"
 # PDU types (PS3.8 9.3.1)
-A_ASSOCIATE_AC_TYPE, A_ASSOCIATE_RJ_TYPE, P_DATA_TF_TYPE = 0x02, 0x03, 0x04
+A_ASSOCIATE_RQ_TYPE, A_ASSOCIATE_AC_TYPE, P_DATA_TF_TYPE = 0x01, 0x02, 0x04
 A_RELEASE_RQ_TYPE, A_RELEASE_RP_TYPE, A_ABORT_TYPE = 0x05, 0x06, 0x07
 _PDU_HEADER = struct.Struct(">BxI")
 _PDV_HEADER = struct.Struct(">IBB")
@@ -52,6 +52,10 @@ class ConnectionLost(Exception):
     def __init__(self, detail: str, timed_out: bool = False) -> None:
         super().__init__(detail)
         self.timed_out = timed_out
+
+
+class AssociationReleased(ConnectionLost):
+    """The peer released the association: the normal end where it sends, an early end where we asked."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,9 @@ class PresentationDataValue:
 class UpperLayerAssociation:
     """An established association on a blocking socket; not thread-safe except ``abort``."""
 
-    def __init__(self, connection: socket.socket, node: PacsNode, accepted: dict[int, AcceptedContext],
+    def __init__(self, connection: socket.socket, peer: str, accepted: dict[int, AcceptedContext],
                  peer_maximum_pdu: int) -> None:
-        self.node = node
+        self.peer = peer  # for the log: the node's address, or the calling AE title
         self.accepted = accepted
         self._connection = connection
         self._send_lock = threading.Lock()
@@ -85,6 +89,8 @@ class UpperLayerAssociation:
         # a PDV's value at most this long (0: the peer sets no limit); 6 bytes of each PDU are the PDV's header
         self._maximum_pdv = (peer_maximum_pdu - 6) if peer_maximum_pdu else 1 << 24
         self.is_open = True
+        # asked when the peer is silent for the timeout: True waits once more (e.g. C-MOVE results still arrive)
+        self.still_waiting: Callable[[], bool] | None = None
 
     # -- establishing ----------------------------------------------------------------------------
     @classmethod
@@ -122,18 +128,12 @@ class UpperLayerAssociation:
         primitive.calling_ae_title = local.aet
         primitive.called_ae_title = node.aet
         primitive.presentation_context_definition_list = list(contexts)
-        maximum_length = MaximumLengthNotification()
-        maximum_length.maximum_length_received = local.maximum_pdu_size
-        implementation_uid = ImplementationClassUIDNotification()
-        implementation_uid.implementation_class_uid = PYNETDICOM_IMPLEMENTATION_UID
-        implementation_version = ImplementationVersionNameNotification()
-        implementation_version.implementation_version_name = PYNETDICOM_IMPLEMENTATION_VERSION
         roles = []
         for sop_class in scp_roles:
             role = SCP_SCU_RoleSelectionNegotiation()
             role.sop_class_uid, role.scu_role, role.scp_role = sop_class, False, True
             roles.append(role)
-        primitive.user_information = [maximum_length, implementation_uid, implementation_version, *roles]
+        primitive.user_information = [*_implementation_items(local.maximum_pdu_size), *roles]
         pdu = A_ASSOCIATE_RQ()
         pdu.from_primitive(primitive)
         connection.sendall(pdu.encode())
@@ -149,7 +149,43 @@ class UpperLayerAssociation:
             for result in accepted_primitive.presentation_context_definition_results_list
             if result.result == 0 and result.context_id in requested and result.transfer_syntax
         }
-        return cls(connection, node, accepted, accepted_primitive.maximum_length_received or 0)
+        return cls(connection, node.address, accepted, accepted_primitive.maximum_length_received or 0)
+
+    @classmethod
+    def accept(cls, connection: socket.socket, local: LocalNode, supported: Sequence[PresentationContext],
+               timeout: float) -> UpperLayerAssociation:
+        """Answer an association request arriving on ``connection`` (the SCP side), accepting the requested
+        contexts that ``supported`` allows (pynetdicom's negotiation rules); ConnectionLost when the request
+        does not come, or is not one."""
+        connection.settimeout(timeout)
+        try:
+            pdu_type, body = cls._read_whole_pdu(connection)
+        except OSError as error:
+            raise ConnectionLost(f"no association request: {error}") from error
+        if pdu_type != A_ASSOCIATE_RQ_TYPE:
+            raise ConnectionLost(f"expected an association request, got PDU type 0x{pdu_type:02X}")
+        request = A_ASSOCIATE_RQ()
+        request.decode(body)
+        asked = request.to_primitive()
+        results, roles = negotiate_as_acceptor(asked.presentation_context_definition_list, list(supported),
+                                               _requested_roles(asked))
+        primitive = A_ASSOCIATE()
+        primitive.application_context_name = APPLICATION_CONTEXT_NAME
+        primitive.calling_ae_title = asked.calling_ae_title
+        primitive.called_ae_title = asked.called_ae_title
+        primitive.result = 0x00
+        primitive.presentation_context_definition_results_list = results
+        primitive.user_information = [*_implementation_items(local.maximum_pdu_size), *roles]
+        answer = A_ASSOCIATE_AC()
+        answer.from_primitive(primitive)
+        try:
+            connection.sendall(answer.encode())
+        except OSError as error:
+            raise ConnectionLost(f"association answer not sent: {error}") from error
+        accepted = {result.context_id: AcceptedContext(result.context_id, str(result.abstract_syntax),
+                                                       str(result.transfer_syntax[0]))
+                    for result in results if result.result == 0x00}
+        return cls(connection, str(asked.calling_ae_title), accepted, asked.maximum_length_received or 0)
 
     @staticmethod
     def _read_whole_pdu(connection: socket.socket) -> tuple[int, bytes]:
@@ -200,10 +236,10 @@ class UpperLayerAssociation:
                     position = start + length - 2
                     yield PresentationDataValue(context_id, bool(control & 0x01), bool(control & 0x02),
                                                 body[start:position])
-            elif pdu_type == A_RELEASE_RQ_TYPE:  # the peer ends the association in the middle of our request
+            elif pdu_type == A_RELEASE_RQ_TYPE:
                 self._send(_A_RELEASE_RP)
                 self.close()
-                raise ConnectionLost("the peer released the association")
+                raise AssociationReleased("the peer released the association")
             else:
                 self.close()
                 raise ConnectionLost("the peer aborted the association" if pdu_type == A_ABORT_TYPE
@@ -211,12 +247,12 @@ class UpperLayerAssociation:
 
     def _read_pdu(self) -> tuple[int, memoryview]:
         try:
-            _receive_into(self._connection, memoryview(self._header))
+            _receive_into(self._connection, memoryview(self._header), self.still_waiting)
             pdu_type, length = _PDU_HEADER.unpack(self._header)
             if length > len(self._buffer):
                 self._buffer = bytearray(length)
             body = memoryview(self._buffer)[:length]
-            _receive_into(self._connection, body)
+            _receive_into(self._connection, body, self.still_waiting)
         except TimeoutError as error:
             raise ConnectionLost("no answer within the timeout", timed_out=True) from error
         except OSError as error:
@@ -233,7 +269,7 @@ class UpperLayerAssociation:
                 if pdu_type in (A_RELEASE_RP_TYPE, A_ABORT_TYPE):
                     break
         except ConnectionLost as error:
-            log.info("release of the association to %s: %s", self.node.address, error)
+            log.info("release of the association to %s: %s", self.peer, error)
         finally:
             self.close()
 
@@ -246,7 +282,7 @@ class UpperLayerAssociation:
                 self._connection.settimeout(1.0)
                 self._connection.sendall(_A_ABORT)
         except OSError as error:
-            log.info("abort of the association to %s: %s", self.node.address, error)
+            log.info("abort of the association to %s: %s", self.peer, error)
         self.close()
 
     def close(self) -> None:
@@ -267,10 +303,33 @@ class UpperLayerAssociation:
             self.abort()
 
 
-def _receive_into(connection: socket.socket, target: memoryview) -> None:
+def _implementation_items(maximum_pdu_size: int) -> list:
+    """The user information items every association request and answer carries: maximum length, implementation."""
+    maximum_length = MaximumLengthNotification()
+    maximum_length.maximum_length_received = maximum_pdu_size
+    implementation_uid = ImplementationClassUIDNotification()
+    implementation_uid.implementation_class_uid = PYNETDICOM_IMPLEMENTATION_UID
+    implementation_version = ImplementationVersionNameNotification()
+    implementation_version.implementation_version_name = PYNETDICOM_IMPLEMENTATION_VERSION
+    return [maximum_length, implementation_uid, implementation_version]
+
+
+def _requested_roles(request: A_ASSOCIATE) -> dict:
+    """The SCP/SCU roles a requestor proposed, in the form pynetdicom's negotiation takes."""
+    return {item.sop_class_uid: (item.scu_role, item.scp_role) for item in request.user_information
+            if isinstance(item, SCP_SCU_RoleSelectionNegotiation)}
+
+
+def _receive_into(connection: socket.socket, target: memoryview, still_waiting: Callable[[], bool] | None = None) -> None:
+    """Fill ``target``; on a timeout, go on waiting while ``still_waiting()`` says so."""
     received, wanted = 0, len(target)
     while received < wanted:
-        count = connection.recv_into(target[received:])
+        try:
+            count = connection.recv_into(target[received:])
+        except TimeoutError:
+            if still_waiting is not None and still_waiting():
+                continue
+            raise
         if count == 0:
             raise ConnectionLost("the peer closed the connection")
         received += count
