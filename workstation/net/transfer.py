@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 WRITER_THREADS = 16  # several wait on each group commit, so commits are few (32 cost more CPU for no gain here)
 WRITE_BYTES_IN_FLIGHT = 128 << 20  # received files waiting for the archive writers, at most (one always fits)
+# the filer waits this long after a file for more: filing 600 C-GET instances took ~550 transactions and twice the CPU
+FILING_GATHER_SECONDS = 0.005
 
 
 class StoredInstance(Protocol):
@@ -204,6 +206,8 @@ class Transfer:
         finished = False
         while not finished:
             batch = [to_file.get()]
+            if batch[0] is not None:  # let files arriving one by one (C-GET, C-MOVE) gather: one transaction for several
+                time.sleep(FILING_GATHER_SECONDS)
             while not to_file.empty():
                 batch.append(to_file.get())
             finished = batch[-1] is None
