@@ -211,3 +211,11 @@ def test_messages_are_split_at_the_peers_maximum_pdu(pair):
         assert bool(control & 0x02) == (len(received) == len(data_set))
     assert received == data_set
     assert max(sizes) <= 16384
+
+
+def test_a_malformed_p_data_aborts_the_association(pair):
+    assoc, peer = pair
+    send(peer, pdu(4, struct.pack(">IBB", 1, 1, 0x03)))  # a PDV claiming a 1-byte item: shorter than its own header
+    with pytest.raises(ConnectionLost, match="malformed"):
+        next(assoc.receive())
+    assert read_pdu(peer)[0] == 7  # we sent an A-ABORT

@@ -12,7 +12,6 @@ import queue
 import threading
 from collections.abc import Callable
 
-from workstation.core.errors import WorkstationError
 from workstation.net.transfer import ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -21,17 +20,20 @@ AHEAD = 4
 
 
 class FilesAhead:
-    """``take()`` an open file; ``close()`` discards those opened but not taken. Use as a context manager."""
+    """``take()`` an open file; ``close()`` discards those opened but not taken (``start`` first, or use ``with``)."""
 
     def __init__(self, open_file: Callable[[], ReceivedFile], ahead: int = AHEAD) -> None:
         self._open_file = open_file
-        self._ready: queue.Queue[ReceivedFile | WorkstationError] = queue.Queue(maxsize=ahead)
+        self._ready: queue.Queue[ReceivedFile | Exception] = queue.Queue(maxsize=ahead)
         self._stopped = threading.Event()
         self._opener = threading.Thread(target=self._open_ahead, name="files-ahead", daemon=True)
 
-    def __enter__(self) -> FilesAhead:
+    def start(self) -> FilesAhead:
         self._opener.start()
         return self
+
+    def __enter__(self) -> FilesAhead:
+        return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
@@ -39,17 +41,17 @@ class FilesAhead:
     def _open_ahead(self) -> None:
         while not self._stopped.is_set():
             try:
-                opened: ReceivedFile | WorkstationError = self._open_file()
-            except WorkstationError as error:  # e.g. the disk is full: the taker raises it
+                opened: ReceivedFile | Exception = self._open_file()
+            except Exception as error:  # noqa: BLE001 (e.g. the disk is full: handed to the taker, who raises it)
                 opened = error
             self._ready.put(opened)
-            if isinstance(opened, WorkstationError):
+            if isinstance(opened, Exception):
                 return
 
     def take(self) -> ReceivedFile:
         """The next open file; the archive's error when it could not create one."""
         opened = self._ready.get()
-        if isinstance(opened, WorkstationError):
+        if isinstance(opened, Exception):
             self._ready.put(opened)  # every later take fails the same way
             raise opened
         return opened
@@ -61,5 +63,5 @@ class FilesAhead:
                 opened = self._ready.get(timeout=0.05)
             except queue.Empty:
                 continue
-            if not isinstance(opened, WorkstationError):
+            if not isinstance(opened, Exception):
                 opened.discard()

@@ -211,7 +211,7 @@ class _Association:
         if transfer is None:
             return _PushedInstance(header, self.scp._store_pushed)
         if self._ahead is None:
-            self._ahead, self._ahead_for = FilesAhead(transfer.receive_file).__enter__(), transfer
+            self._ahead, self._ahead_for = FilesAhead(transfer.receive_file).start(), transfer
         received = self._ahead.take() if transfer is self._ahead_for else transfer.receive_file()
         return FileSink(received, header, transfer)
 

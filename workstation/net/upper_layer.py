@@ -234,6 +234,9 @@ class UpperLayerAssociation:
                     length, context_id, control = _PDV_HEADER.unpack_from(body, position)
                     start = position + _PDV_HEADER.size
                     position = start + length - 2
+                    if length < 2 or position > end:
+                        self.abort()
+                        raise ConnectionLost(f"malformed P-DATA from {self.peer} (a value of {length} bytes)")
                     yield PresentationDataValue(context_id, bool(control & 0x01), bool(control & 0x02),
                                                 body[start:position])
             elif pdu_type == A_RELEASE_RQ_TYPE:
