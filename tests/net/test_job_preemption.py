@@ -17,6 +17,7 @@ from pydicom.uid import generate_uid
 from tests.archive.factories import instance_bytes
 from tests.net.conftest import start_orthanc
 from workstation.archive import Archive
+from workstation.core.stored_file import dcmread_stored
 from workstation.net.job_queue import JobState, Priority, RetrieveJob, RetrieveQueues
 from workstation.net.orthanc_server import OrthancServer
 
@@ -102,7 +103,7 @@ def test_current_study_pre_empts_a_running_prior(busy_pacs, local, tmp_path, pri
         assert len(archive.instance_uids(busy_pacs.prior_study)) == PRIOR_IMAGES
         stored = [path for record in archive.series(busy_pacs.prior_study)
                   for path in archive.instance_paths(record.series_instance_uid)]
-        uids = {pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID for path in stored}
+        uids = {dcmread_stored(path).SOPInstanceUID for path in stored}
         assert len(stored) == len(uids) == PRIOR_IMAGES  # each instance once, every file readable
         assert len(archive.instance_uids(current_uid)) == 3
 

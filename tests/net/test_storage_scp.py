@@ -16,7 +16,7 @@ from pynetdicom.sop_class import (
 )
 
 from workstation.archive import Archive
-from workstation.core.stored_file import read_stored
+from workstation.core.stored_file import dcmread_stored, read_stored
 from workstation.net.echo import c_echo
 from workstation.net.orthanc_server import free_port
 from workstation.net.storage_scp import StorageSCP
@@ -57,7 +57,7 @@ def test_a_modality_push_is_stored_on_disk_byte_for_byte(scp, ct_files):
     stored = scp.archive.instance_paths(header.SeriesInstanceUID)
     assert len(stored) == 1
     assert read_stored(stored[0]).endswith(data_set_bytes(path))  # the data set as sent, after our file meta
-    assert pydicom.dcmread(stored[0], stop_before_pixels=True).file_meta.TransferSyntaxUID == syntax
+    assert dcmread_stored(stored[0]).file_meta.TransferSyntaxUID == syntax
 
 
 def test_echo_answers_and_the_negotiation_follows_the_standard(scp):

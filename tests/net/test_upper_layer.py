@@ -24,6 +24,7 @@ from workstation.net.dimse_command import (
     read_command,
     response,
 )
+from workstation.net.next_file import NextFile
 from workstation.net.store_receiver import (
     SOP_CLASS_NOT_SUPPORTED,
     FileSink,
@@ -106,11 +107,12 @@ def test_a_c_store_split_every_way_is_filed_whole_and_answered(pair, ct_data_set
 
         def open_sink(request, context):
             opened.append(request["AffectedSOPInstanceUID"])
-            return FileSink(transfer.receive_file(), request_header(request, context), transfer, answer_first=True)
+            return FileSink(files, request_header(request, context), transfer, answer_first=True)
 
-        with pytest.raises(AssociationReleased):
+        with NextFile(transfer.receive_file) as files, pytest.raises(AssociationReleased):
             receive(assoc, open_sink, lambda command, context_id: pytest.fail("no other command was sent"))
         transfer.finish_writes()
+        assert not any((archive.folder / "incoming").iterdir())  # the next file, opened ahead, was removed
         assert opened == [header.SOPInstanceUID]
         stored = dcmread_stored(archive.instance_paths(header.SeriesInstanceUID)[0])
         original = pydicom.dcmread(path)
@@ -166,9 +168,9 @@ def test_an_instance_cut_off_leaves_no_file(pair, ct_data_set, tmp_path):
     peer.shutdown(socket.SHUT_WR)
     with Archive(tmp_path / "archive") as archive:
         transfer = Transfer(archive)
-        with pytest.raises(ConnectionLost, match="closed"):
-            receive(assoc, lambda request, context: FileSink(transfer.receive_file(), request_header(request, context),
-                                                             transfer), lambda command, context_id: None)
+        with NextFile(transfer.receive_file) as files, pytest.raises(ConnectionLost, match="closed"):
+            receive(assoc, lambda request, context: FileSink(files, request_header(request, context), transfer),
+                    lambda command, context_id: None)
         transfer.finish_writes()
         assert not any((archive.folder / "incoming").iterdir())
         assert archive.instance_uids(str(header.StudyInstanceUID)) == set()

@@ -45,7 +45,7 @@ from workstation.net.dimse_command import (
     retrieve_request,
 )
 from workstation.net.errors import PacsError, RetrieveCancelled
-from workstation.net.files_ahead import FilesAhead
+from workstation.net.next_file import NextFile
 from workstation.net.store_receiver import FileSink, OpenSink, receive, request_header
 from workstation.net.transfer import Transfer
 from workstation.net.upper_layer import (
@@ -110,9 +110,9 @@ def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_clas
           transfer: Transfer) -> None:
     """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs."""
     model = str(StudyRootQueryRetrieveInformationModelGet)
-    with FilesAhead(transfer.receive_file) as files:
+    with NextFile(transfer.receive_file) as files:
         def open_sink(request: Command, context: AcceptedContext) -> FileSink:
-            return FileSink(files.take(), request_header(request, context), transfer, answer_first=True)
+            return FileSink(files, request_header(request, context), transfer, answer_first=True)
 
         _retrieve(node, local, identifiers, transfer, "C-GET", model, storage_contexts(sop_classes), sorted(sop_classes),
                   open_sink)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pynetdicom.presentation import PresentationContext
 
     from workstation.net.dimse_command import Command
-    from workstation.net.files_ahead import FilesAhead
+    from workstation.net.next_file import NextFile
     from workstation.net.store_receiver import StoreSink
     from workstation.net.upper_layer import AcceptedContext, UpperLayerAssociation
 
@@ -194,26 +194,26 @@ class StorageSCP:
 
 
 class _Association:
-    """One association's state: its files opened ahead (for the first transfer it serves) and the C-ECHO answer."""
+    """One association's state: the next file of the transfer it last served, and the C-ECHO answer."""
 
     def __init__(self, scp: StorageSCP) -> None:
         self.scp = scp
         self.assoc: UpperLayerAssociation | None = None
-        self._ahead: FilesAhead | None = None
-        self._ahead_for: Transfer | None = None
+        self._files: NextFile | None = None
+        self._files_for: Transfer | None = None
 
     def open_sink(self, request: Command, context: AcceptedContext) -> StoreSink:
-        from workstation.net.files_ahead import FilesAhead
+        from workstation.net.next_file import NextFile
         from workstation.net.store_receiver import FileSink, request_header
 
         header = request_header(request, context)
         transfer = self.scp._transfer_for(request)
         if transfer is None:
             return _PushedInstance(header, self.scp._store_pushed)
-        if self._ahead is None:
-            self._ahead, self._ahead_for = FilesAhead(transfer.receive_file).start(), transfer
-        received = self._ahead.take() if transfer is self._ahead_for else transfer.receive_file()
-        return FileSink(received, header, transfer)
+        if transfer is not self._files_for:
+            self.close()
+            self._files, self._files_for = NextFile(transfer.receive_file), transfer
+        return FileSink(self._files, header, transfer)
 
     def on_command(self, command: Command, context_id: int) -> None:
         from workstation.net.dimse_command import C_ECHO_RQ, C_ECHO_RSP, response
@@ -224,8 +224,8 @@ class _Association:
             log.warning("storage SCP: DIMSE command 0x%04X ignored", int(command.get("CommandField", 0)))
 
     def close(self) -> None:
-        if self._ahead is not None:
-            self._ahead.close()
+        if self._files is not None:
+            self._files.close()
 
 
 class _PushedInstance:

@@ -23,7 +23,8 @@ from workstation.net.dimse_command import (
     read_command,
     response,
 )
-from workstation.net.transfer import ReceivedFile, Transfer
+from workstation.net.next_file import NextFile
+from workstation.net.transfer import Transfer
 from workstation.net.upper_layer import AcceptedContext, UpperLayerAssociation
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,12 @@ class FileSink:
     prepares the next instance meanwhile (for a C-GET, whose final response this same thread reads after
     the file is queued); a file that then fails to be written never counts as received. Our storage SCP
     answers after queuing instead: the C-MOVE's final response, read by another thread, must not overtake it.
+    Either way the file for the next instance is opened last, while the peer prepares it (``NextFile``).
     """
 
-    def __init__(self, received: ReceivedFile, header: bytes, transfer: Transfer, answer_first: bool = False) -> None:
-        self._received, self._transfer, self._answer_first = received, transfer, answer_first
+    def __init__(self, files: NextFile, header: bytes, transfer: Transfer, answer_first: bool = False) -> None:
+        self._files, self._transfer, self._answer_first = files, transfer, answer_first
+        self._received = files.take()
         self.write(header)
 
     def write(self, piece: bytes | memoryview) -> None:
@@ -74,6 +77,7 @@ class FileSink:
         self._transfer.file_soon(self._received)
         if not self._answer_first:
             answer(0x0000)
+        self._files.prepare()
 
     def discard(self) -> None:
         self._received.discard()
