@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 SLICE_FILES = 16  # flushed, then marked durable, together; closing waits for at most the slices in progress
 FLUSH_THREADS = 8
 SETTLE_SECONDS = 0.1  # flushing starts after this long without new files...
-PENDING_LIMIT = 256  # ...or once this many files wait (bounds the backlog left to flush after a long transfer)
+PENDING_LIMIT = 2048  # ...or once this many files wait (~1 GB of CT: a study streams in before its flush competes
+# with it, measured 0.53 -> 0.47 s for 600 slices; the bound keeps the backlog of a very long transfer small)
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
