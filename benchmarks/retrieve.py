@@ -1,7 +1,7 @@
 """Retrieve a 600-slice 512x512 CT from a loopback Orthanc: our C-GET, C-MOVE and WADO-RS vs DCMTK.
 
 The CT is synthesised here from the real CT's header (new UIDs, 600 positions, int16 pixels). Each round
-runs every contender once, alternating, into a fresh folder: DCMTK ``getscu`` and ``movescu`` (writing
+runs every contender once (every other round in reverse order) into a fresh folder: DCMTK ``getscu`` and ``movescu`` (writing
 plain files), our paths in-process into a fresh archive (atomic writes + index), and our whole command
 ``workstation retrieve`` (Python start-up included). Figures: MB/s, images/s, the ratio ours/DCMTK for
 the same DIMSE service (WADO-RS is compared with getscu), the time until the first instance and the
@@ -260,7 +260,8 @@ def main() -> int:
                               if name.startswith("DCMTK") or any(word in name.lower() for word in words)}
             results: dict[str, list[Run]] = {name: [] for name in contenders}
             for round_number in range(options.rounds):
-                for number, (name, contender) in enumerate(contenders.items()):
+                order = list(contenders.items())  # every other round reversed: no contender always runs first
+                for number, (name, contender) in enumerate(order if round_number % 2 == 0 else order[::-1]):
                     folder = scratch / f"run-{round_number}-{number}"
                     run = contender(folder)
                     if run.count != options.slices:
@@ -270,7 +271,7 @@ def main() -> int:
 
         best = {name: min(runs, key=lambda run: run.seconds) for name, runs in results.items()}
         print(f"{'contender':<30} {'best s':>7} {'median s':>8} {'MB/s':>7} {'img/s':>7} {'first s':>8} "
-              f"{'middle s':>8} {'flushed s':>9}  ratio (best; median)")
+              f"{'middle s':>8} {'flushed s':>9}  ratio (best; median of rounds)")
         peers = {"get": "DCMTK getscu", "move": "DCMTK movescu", "web": "DCMTK getscu"}
         for name, runs in results.items():
             run = best[name]
@@ -280,8 +281,9 @@ def main() -> int:
             ratio = ""
             if name.startswith("ours"):
                 peer_name = peers["web" if "WADO" in name else "move" if "MOVE" in name else "get"]
-                median_ratio = (statistics.median(r.seconds for r in results[peer_name])
-                                / statistics.median(r.seconds for r in runs))
+                # each round's ratio compares runs a few seconds apart: this machine's speed drifts by 2x
+                # over minutes (other VMs on the host), which a ratio of medians would mix in
+                median_ratio = statistics.median(peer.seconds / ours.seconds for peer, ours in zip(results[peer_name], runs))
                 ratio = f"{best[peer_name].seconds / run.seconds:.2f}x; {median_ratio:.2f}x {peer_name}"
             print(f"{name:<30} {run.seconds:7.3f} {statistics.median(r.seconds for r in runs):8.3f} "
                   f"{megabytes / run.seconds:7.1f} {options.slices / run.seconds:7.0f} {first} {middle} {durable}  {ratio}")
