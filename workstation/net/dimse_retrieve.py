@@ -1,7 +1,7 @@
 """C-GET and C-MOVE retrieval: send the planned identifiers, watch the responses, keep what arrived.
 
 C-GET receives the instances on the same association (we offer the storage SOP classes in the SCP
-role), on the lean upper layer (``upper_layer``, ``get_receiver``) that writes each instance to an archive
+role), on the lean upper layer (``upper_layer``, ``store_receiver``) that writes each instance to an archive
 file as it arrives; C-MOVE asks the PACS to send them to our own storage SCP, which stores them in the archive.
 """
 
@@ -33,9 +33,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from workstation.net.association import (
-    lost_connection_message,
-)
+from workstation.net.association import lost_connection_message
 from workstation.net.dimse_command import (
     C_GET_RQ,
     C_GET_RSP,
