@@ -29,8 +29,33 @@ from pynetdicom import build_context
 from pynetdicom.dsutils import encode
 from pynetdicom.presentation import PresentationContext
 from pynetdicom.sop_class import (
+    BasicTextSRStorage,
+    BreastTomosynthesisImageStorage,
+    ComprehensiveSRStorage,
+    ComputedRadiographyImageStorage,
+    CTImageStorage,
+    DigitalMammographyXRayImageStorageForPresentation,
+    DigitalMammographyXRayImageStorageForProcessing,
+    DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing,
+    EncapsulatedPDFStorage,
+    EnhancedCTImageStorage,
+    EnhancedMRImageStorage,
+    EnhancedSRStorage,
+    GrayscaleSoftcopyPresentationStateStorage,
+    KeyObjectSelectionDocumentStorage,
+    MRImageStorage,
+    MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+    NuclearMedicineImageStorage,
+    PositronEmissionTomographyImageStorage,
+    SecondaryCaptureImageStorage,
     StudyRootQueryRetrieveInformationModelGet,
     StudyRootQueryRetrieveInformationModelMove,
+    UltrasoundImageStorage,
+    UltrasoundMultiFrameImageStorage,
+    XRayAngiographicImageStorage,
+    XRayRadiationDoseSRStorage,
+    XRayRadiofluoroscopicImageStorage,
 )
 
 from workstation.net.association import lost_connection_message
@@ -59,15 +84,30 @@ UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
 # Compressed syntaxes each get a context of their own so the PACS can send what it stores, untranscoded.
 COMPRESSED = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless, JPEGBaseline8Bit,
               JPEGExtended12Bit, JPEG2000, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian]
+# Offered by C-GET when the PACS does not say which storage classes it will send: SOP Class UID is an
+# optional return key (DCMTK's dcmqrscp never returns it), and without a context for a class the PACS
+# cannot send its instances. The classes a reading workstation meets, each uncompressed and in the lossless
+# syntaxes a PACS keeps: 25 x 5 contexts, within the 128 one association may propose (as DCMTK's getscu).
+LIKELY_STORAGE_CLASSES = (
+    CTImageStorage, EnhancedCTImageStorage, MRImageStorage, EnhancedMRImageStorage, ComputedRadiographyImageStorage,
+    DigitalXRayImageStorageForPresentation, DigitalXRayImageStorageForProcessing,
+    DigitalMammographyXRayImageStorageForPresentation, DigitalMammographyXRayImageStorageForProcessing,
+    BreastTomosynthesisImageStorage, UltrasoundImageStorage, UltrasoundMultiFrameImageStorage,
+    SecondaryCaptureImageStorage, MultiFrameGrayscaleWordSecondaryCaptureImageStorage, XRayAngiographicImageStorage,
+    XRayRadiofluoroscopicImageStorage, NuclearMedicineImageStorage, PositronEmissionTomographyImageStorage,
+    GrayscaleSoftcopyPresentationStateStorage, KeyObjectSelectionDocumentStorage, BasicTextSRStorage,
+    EnhancedSRStorage, ComprehensiveSRStorage, XRayRadiationDoseSRStorage, EncapsulatedPDFStorage,
+)
+LOSSLESS = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless]
 PENDING = (0xFF00, 0xFF01)
 _message_ids = itertools.count()  # unique in the process: the storage SCP tells C-MOVEs apart by them
 
 
-def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
+def storage_contexts(sop_classes: set[str], compressed: list[str] = COMPRESSED) -> list[PresentationContext]:
     contexts = []
     for sop_class in sorted(sop_classes):
         contexts.append(build_context(sop_class, UNCOMPRESSED))
-        contexts.extend(build_context(sop_class, syntax) for syntax in COMPRESSED)
+        contexts.extend(build_context(sop_class, syntax) for syntax in compressed)
     return contexts
 
 
@@ -106,14 +146,21 @@ def _kept(transfer: Transfer) -> str:
 
 def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_classes: set[str],
           transfer: Transfer) -> None:
-    """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs."""
+    """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs
+    (empty: the PACS did not say, the likely ones are offered)."""
     model = str(StudyRootQueryRetrieveInformationModelGet)
+    if sop_classes:
+        storage = storage_contexts(sop_classes)
+    else:
+        log.info("C-GET from %s: the PACS did not list SOP classes; offering %d likely ones",
+                 node.address, len(LIKELY_STORAGE_CLASSES))
+        sop_classes = {str(sop_class) for sop_class in LIKELY_STORAGE_CLASSES}
+        storage = storage_contexts(sop_classes, LOSSLESS)
     with NextFile(transfer.receive_file) as files:
         def open_sink(request: Command, context: AcceptedContext) -> FileSink:
             return FileSink(files, request_header(request, context), transfer, answer_first=True)
 
-        _retrieve(node, local, identifiers, transfer, "C-GET", model, storage_contexts(sop_classes), sorted(sop_classes),
-                  open_sink)
+        _retrieve(node, local, identifiers, transfer, "C-GET", model, storage, sorted(sop_classes), open_sink)
 
 
 def c_move(node: PacsNode, local: LocalNode, identifiers: list[Dataset], transfer: Transfer) -> None:
