@@ -212,7 +212,7 @@ def start_clean(folder: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=SLICES)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4)  # a median of round ratios needs a few rounds
     parser.add_argument("--only", default="", metavar="WORDS",
                         help="comma-separated words; run only contenders whose name holds one (peers always run)")
     options = parser.parse_args()
