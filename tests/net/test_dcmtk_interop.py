@@ -26,6 +26,7 @@ import pytest
 from tests.net.conftest import make_certificate_authority, make_server_certificate
 from workstation.archive import Archive
 from workstation.core.stored_file import read_stored
+from workstation.net.errors import PacsError
 from workstation.net.find import find_instances, find_series
 from workstation.net.orthanc_server import free_port
 from workstation.net.query import query_studies
@@ -115,6 +116,10 @@ def data_set_of(part10: bytes) -> bytes:
 
 def by_sop_instance_uid(raw_files: list[bytes]) -> dict[str, bytes]:
     return {str(pydicom.dcmread(io.BytesIO(raw), stop_before_pixels=True).SOPInstanceUID): raw for raw in raw_files}
+
+
+def sop_instance_uids(files: list[Path]) -> set[str]:
+    return {str(pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID) for path in files}
 
 
 def stored_instances(archive: Archive, sources: list[Path]) -> dict[str, bytes]:
@@ -386,3 +391,25 @@ def test_two_modalities_pushing_at_once_are_both_stored(scp, ct_files, transfer_
     assert scp.received_unexpected == sum(map(len, batches))
     for files in batches:
         assert_received_as_sent(stored_instances(scp.archive, files), pushed_as_dcmtk_receives_it, files)
+
+
+@pytest.mark.parametrize("method", ["get", "move"])
+def test_a_resumed_retrieve_from_dcmqrscp_asks_only_for_the_missing_slices(dcmqrscp, local, pacs_files, method,
+                                                                           retrieved_as_dcmtk_receives_it, tmp_path):
+    """Image-level identifiers with a list of SOP Instance UIDs (list matching), the middle slice on its own first."""
+    study = pydicom.dcmread(pacs_files[0], stop_before_pixels=True).StudyInstanceUID
+    node = replace(dcmqrscp, retrieve_method=method)
+    with Archive(tmp_path / "archive") as archive, StorageSCP(archive, local) as scp:
+        archive.import_paths(pacs_files[:2])
+        report = retrieve(node, local, archive, study, storage_scp=scp)
+        assert (report.already_present, report.received_instances) == (2, 3)
+        fetched = {uid: raw for uid, raw in stored_instances(archive, pacs_files).items()
+                   if uid in sop_instance_uids(pacs_files[2:])}
+    assert_received_as_sent(fetched, retrieved_as_dcmtk_receives_it, pacs_files[2:])
+
+
+def test_c_move_to_an_ae_title_dcmqrscp_does_not_know_says_so(dcmqrscp, pacs_files, tmp_path):
+    study = pydicom.dcmread(pacs_files[0], stop_before_pixels=True).StudyInstanceUID
+    stranger = LocalNode(aet="STRANGER", storage_port=free_port())
+    with Archive(tmp_path / "archive") as archive, pytest.raises(PacsError, match="does not know this workstation"):
+        retrieve(replace(dcmqrscp, retrieve_method="move"), stranger, archive, study)
