@@ -22,16 +22,20 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pynetdicom import AllStoragePresentationContexts
+from pynetdicom.sop_class import CTImageStorage
 
 from tests.net.conftest import make_certificate_authority, make_server_certificate
 from workstation.archive import Archive
 from workstation.core.stored_file import read_stored
+from workstation.net.dimse_retrieve import c_get
 from workstation.net.errors import PacsError
 from workstation.net.find import find_instances, find_series
 from workstation.net.orthanc_server import free_port
 from workstation.net.query import query_studies
 from workstation.net.retrieve import retrieve
 from workstation.net.storage_scp import StorageSCP
+from workstation.net.transfer import Transfer
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 TRANSFER_SYNTAXES = Path("transfer_syntaxes/dcm_qa_ts_siemens_trio/In")
@@ -413,3 +417,21 @@ def test_c_move_to_an_ae_title_dcmqrscp_does_not_know_says_so(dcmqrscp, pacs_fil
     stranger = LocalNode(aet="STRANGER", storage_port=free_port())
     with Archive(tmp_path / "archive") as archive, pytest.raises(PacsError, match="does not know this workstation"):
         retrieve(replace(dcmqrscp, retrieve_method="move"), stranger, archive, study)
+
+
+@pytest.mark.parametrize("classes", [25, 100])
+def test_c_get_offering_more_classes_than_every_syntax_allows_still_brings_the_study(
+        dcmqrscp, local, pacs_files, retrieved_as_dcmtk_receives_it, tmp_path, classes):
+    """A study of many SOP classes (CT, SR, key objects, presentation states...) cannot have a context per class
+    and syntax within the 128 an association may propose: fewer syntaxes are offered, and the CT still comes."""
+    offered = {CTImageStorage} | {str(context.abstract_syntax) for context in AllStoragePresentationContexts}
+    offered = set(sorted(offered)[:classes - 1]) | {CTImageStorage}
+    identifier = pydicom.Dataset()
+    identifier.QueryRetrieveLevel = "STUDY"
+    identifier.StudyInstanceUID = pydicom.dcmread(pacs_files[0], stop_before_pixels=True).StudyInstanceUID
+    with Archive(tmp_path / "archive") as archive:
+        transfer = Transfer(archive)
+        c_get(dcmqrscp, local, [identifier], offered, transfer)
+        assert transfer.received_instances == len(pacs_files)
+        stored = stored_instances(archive, pacs_files)
+    assert_received_as_sent(stored, retrieved_as_dcmtk_receives_it, pacs_files)

@@ -86,8 +86,7 @@ COMPRESSED = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless, JP
               JPEGExtended12Bit, JPEG2000, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian]
 # Offered by C-GET when the PACS does not say which storage classes it will send: SOP Class UID is an
 # optional return key (DCMTK's dcmqrscp never returns it), and without a context for a class the PACS
-# cannot send its instances. The classes a reading workstation meets, each uncompressed and in the lossless
-# syntaxes a PACS keeps: 25 x 5 contexts, within the 128 one association may propose (as DCMTK's getscu).
+# cannot send its instances. The classes a reading workstation meets (as DCMTK's getscu offers a list).
 LIKELY_STORAGE_CLASSES = (
     CTImageStorage, EnhancedCTImageStorage, MRImageStorage, EnhancedMRImageStorage, ComputedRadiographyImageStorage,
     DigitalXRayImageStorageForPresentation, DigitalXRayImageStorageForProcessing,
@@ -99,11 +98,22 @@ LIKELY_STORAGE_CLASSES = (
     EnhancedSRStorage, ComprehensiveSRStorage, XRayRadiationDoseSRStorage, EncapsulatedPDFStorage,
 )
 LOSSLESS = [JPEGLosslessSV1, JPEG2000Lossless, JPEGLSLossless, RLELossless]
+MAXIMUM_STORAGE_CONTEXTS = 127  # an association proposes at most 128 contexts (odd IDs 1-255); one is the C-GET's
 PENDING = (0xFF00, 0xFF01)
 _message_ids = itertools.count()  # unique in the process: the storage SCP tells C-MOVEs apart by them
 
 
-def storage_contexts(sop_classes: set[str], compressed: list[str] = COMPRESSED) -> list[PresentationContext]:
+def storage_contexts(sop_classes: set[str]) -> list[PresentationContext]:
+    """Per class, the uncompressed syntaxes in one context and each compressed one alone (the PACS sends what it
+    stores); where that would pass the contexts one association may propose, only the lossless compressed
+    syntaxes, else none (the PACS then decompresses for us)."""
+    for compressed in (COMPRESSED, LOSSLESS, []):
+        if len(sop_classes) * (1 + len(compressed)) <= MAXIMUM_STORAGE_CONTEXTS:
+            break
+    else:
+        log.error("C-GET would need a presentation context for each of %d SOP classes", len(sop_classes))
+        raise PacsError(f"The study holds {len(sop_classes)} kinds of objects (SOP classes), more than one C-GET "
+                        "can ask for; retrieve it by C-MOVE or DICOMweb.")
     contexts = []
     for sop_class in sorted(sop_classes):
         contexts.append(build_context(sop_class, UNCOMPRESSED))
@@ -149,13 +159,11 @@ def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_clas
     """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs
     (empty: the PACS did not say, the likely ones are offered)."""
     model = str(StudyRootQueryRetrieveInformationModelGet)
-    if sop_classes:
-        storage = storage_contexts(sop_classes)
-    else:
+    if not sop_classes:
         log.info("C-GET from %s: the PACS did not list SOP classes; offering %d likely ones",
                  node.address, len(LIKELY_STORAGE_CLASSES))
         sop_classes = {str(sop_class) for sop_class in LIKELY_STORAGE_CLASSES}
-        storage = storage_contexts(sop_classes, LOSSLESS)
+    storage = storage_contexts(sop_classes)
     with NextFile(transfer.receive_file) as files:
         def open_sink(request: Command, context: AcceptedContext) -> FileSink:
             return FileSink(files, request_header(request, context), transfer, answer_first=True)
