@@ -299,7 +299,8 @@ def move_destination_port() -> int:
 @pytest.fixture(scope="module")
 def dcmqrscp(tmp_path_factory: pytest.TempPathFactory, pacs_files: list[Path],
              move_destination_port: int) -> Iterator[PacsNode]:
-    """DCMTK's dcmqrscp holding ``pacs_files`` (registered with dcmqridx), knowing us as C-MOVE destination.
+    """DCMTK's dcmqrscp holding ``pacs_files`` (registered with dcmqridx), knowing us as C-MOVE destination,
+    taking PDUs of at most 4 KB (DCMTK's least): what we send it is split into many.
 
     It runs as shipped, one process per association: with ``--single-process`` dcmqrscp 3.6.7 dies of a
     segmentation fault once the first association ends, whoever the peer (DCMTK's own findscu too).
@@ -308,7 +309,7 @@ def dcmqrscp(tmp_path_factory: pytest.TempPathFactory, pacs_files: list[Path],
     storage, port = folder / "QRSCP", free_port()
     storage.mkdir()
     (folder / "dcmqrscp.cfg").write_text(f"""NetworkTCPPort = {port}
-MaxPDUSize = 131072
+MaxPDUSize = 4096
 MaxAssociations = 16
 HostTable BEGIN
 workstation = (WORKSTATION, 127.0.0.1, {move_destination_port})
@@ -432,6 +433,23 @@ def test_c_get_offering_more_classes_than_every_syntax_allows_still_brings_the_s
     with Archive(tmp_path / "archive") as archive:
         transfer = Transfer(archive)
         c_get(dcmqrscp, local, [identifier], offered, transfer)
+        assert transfer.received_instances == len(pacs_files)
+        stored = stored_instances(archive, pacs_files)
+    assert_received_as_sent(stored, retrieved_as_dcmtk_receives_it, pacs_files)
+
+
+def test_a_c_get_identifier_longer_than_the_pacs_pdu_goes_in_pieces(dcmqrscp, local, pacs_files, tmp_path,
+                                                                     retrieved_as_dcmtk_receives_it):
+    """A resume lists up to 256 SOP Instance UIDs (~16 KB); dcmqrscp takes 4 KB PDUs: the identifier is split."""
+    identifier = pydicom.Dataset()
+    identifier.QueryRetrieveLevel = "IMAGE"
+    header = pydicom.dcmread(pacs_files[0], stop_before_pixels=True)
+    identifier.StudyInstanceUID, identifier.SeriesInstanceUID = header.StudyInstanceUID, header.SeriesInstanceUID
+    identifier.SOPInstanceUID = sorted(sop_instance_uids(pacs_files)) + [pydicom.uid.generate_uid() for _ in range(250)]
+    assert sum(len(uid) + 1 for uid in identifier.SOPInstanceUID) > 3 * 4096  # 4 PDUs or more
+    with Archive(tmp_path / "archive") as archive:
+        transfer = Transfer(archive)
+        c_get(dcmqrscp, local, [identifier], {CTImageStorage}, transfer)
         assert transfer.received_instances == len(pacs_files)
         stored = stored_instances(archive, pacs_files)
     assert_received_as_sent(stored, retrieved_as_dcmtk_receives_it, pacs_files)
