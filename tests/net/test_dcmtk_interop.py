@@ -40,6 +40,7 @@ from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
 TRANSFER_SYNTAXES = Path("transfer_syntaxes/dcm_qa_ts_siemens_trio/In")
 BIG_ENDIAN = "1.2.840.10008.1.2.2"
+DEFLATED = "1.2.840.10008.1.2.1.99"
 UNCOMPRESSED_LITTLE_ENDIAN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
 DCMTK_ENVIRONMENT = {**os.environ, "TCP_NODELAY": "1"}  # else ~45 ms per message (Nagle + delayed ACK)
 TOOL_SECONDS = 30  # the most one DCMTK command may take
@@ -284,6 +285,36 @@ def test_storescu_push_in_the_smallest_pdus_ended_by_an_abort_keeps_every_instan
     assert again.returncode == 0, again.stderr
 
 
+def test_two_modalities_pushing_at_once_are_both_stored(scp, ct_files, transfer_syntax_files, storescu_profile,
+                                                       pushed_as_dcmtk_receives_it):
+    batches = [ct_files[:40], transfer_syntax_files]
+    arguments = [["storescu", "-v", "-xf", str(storescu_profile), "Modality", "-aet", f"MODALITY{number}", "-aec",
+                  "WORKSTATION", "127.0.0.1", str(scp.local.storage_port), *map(str, files)]
+                 for number, files in enumerate(batches)]
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=DCMTK_ENVIRONMENT) for command in arguments]
+    for process, files in zip(running, batches):
+        output, _ = process.communicate(timeout=TOOL_SECONDS)
+        assert_all_stored_successfully(subprocess.CompletedProcess(process.args, process.returncode, output, ""),
+                                       len(files))
+    assert scp.received_unexpected == sum(map(len, batches))
+    for files in batches:
+        assert_received_as_sent(stored_instances(scp.archive, files), pushed_as_dcmtk_receives_it, files)
+
+
+def test_storescu_deflating_on_the_fly_is_stored_deflated_with_every_element(scp, ct_files):
+    """Deflated Explicit VR Little Endian (storescu -xd compresses each data set as it sends it) is kept as sent."""
+    files = ct_files[:2]
+    result = dcmtk("storescu", "-v", "-xd", "-R", "-aec", "WORKSTATION", "127.0.0.1", str(scp.local.storage_port),
+                   *files)
+    assert_all_stored_successfully(result, len(files))
+    stored = stored_instances(scp.archive, files)
+    for path in files:
+        raw = stored[str(pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID)]
+        assert pydicom.dcmread(io.BytesIO(raw), stop_before_pixels=True).file_meta.TransferSyntaxUID == DEFLATED
+        assert_same_elements(raw, path)
+
+
 # -- dcmqrscp as the PACS ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pacs_files(ct_files: list[Path]) -> list[Path]:
@@ -379,23 +410,6 @@ def test_c_move_from_dcmqrscp_into_our_storage_scp_brings_the_study_as_sent(
         assert scp.received_unexpected == 0  # every instance was known to belong to our C-MOVE
         stored = stored_instances(archive, pacs_files)
     assert_received_as_sent(stored, retrieved_as_dcmtk_receives_it, pacs_files)
-
-
-def test_two_modalities_pushing_at_once_are_both_stored(scp, ct_files, transfer_syntax_files, storescu_profile,
-                                                       pushed_as_dcmtk_receives_it):
-    batches = [ct_files[:40], transfer_syntax_files]
-    arguments = [["storescu", "-v", "-xf", str(storescu_profile), "Modality", "-aet", f"MODALITY{number}", "-aec",
-                  "WORKSTATION", "127.0.0.1", str(scp.local.storage_port), *map(str, files)]
-                 for number, files in enumerate(batches)]
-    running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=DCMTK_ENVIRONMENT) for command in arguments]
-    for process, files in zip(running, batches):
-        output, _ = process.communicate(timeout=TOOL_SECONDS)
-        assert_all_stored_successfully(subprocess.CompletedProcess(process.args, process.returncode, output, ""),
-                                       len(files))
-    assert scp.received_unexpected == sum(map(len, batches))
-    for files in batches:
-        assert_received_as_sent(stored_instances(scp.archive, files), pushed_as_dcmtk_receives_it, files)
 
 
 @pytest.mark.parametrize("method", ["get", "move"])
