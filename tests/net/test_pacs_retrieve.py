@@ -143,7 +143,10 @@ def test_cancel_keeps_what_arrived_and_resume_completes(pacs, local, archive, ct
     assert len(kept) >= 20
     assert all(len(dcmread_stored(path).PixelData) == 512 * 512 * 2 for path in archive.instance_paths(ct["series"]))
     report = retrieve(pacs.node(method=method), local, archive, ct["study"])
-    assert report.already_present == len(kept) and report.received_instances == 134 - len(kept)
+    # a C-STORE the PACS had under way on the C-MOVE's other association may still land after the cancel (kept,
+    # filed a moment later): the resume counts it as present, and fetches only the rest
+    assert report.already_present >= len(kept) and report.already_present + report.received_instances == 134
+    assert report.already_present <= len(kept) + (1 if method == "move" else 0)
     assert_complete(archive, ct)
 
 
