@@ -157,12 +157,12 @@ def _kept(transfer: Transfer) -> str:
 def c_get(node: PacsNode, local: LocalNode, identifiers: list[Dataset], sop_classes: set[str],
           transfer: Transfer) -> None:
     """Retrieve on one association; ``sop_classes`` are the storage classes to offer for the incoming C-STOREs
-    (empty: the PACS did not say, the likely ones are offered)."""
+    (empty, or holding "" for instances whose class the PACS did not say: the likely ones are offered too)."""
     model = str(StudyRootQueryRetrieveInformationModelGet)
-    if not sop_classes:
-        log.info("C-GET from %s: the PACS did not list SOP classes; offering %d likely ones",
+    if not sop_classes or "" in sop_classes:
+        log.info("C-GET from %s: the PACS did not list every SOP class; offering %d likely ones too",
                  node.address, len(LIKELY_STORAGE_CLASSES))
-        sop_classes = {str(sop_class) for sop_class in LIKELY_STORAGE_CLASSES}
+        sop_classes = (sop_classes - {""}) | {str(sop_class) for sop_class in LIKELY_STORAGE_CLASSES}
     storage = storage_contexts(sop_classes)
     with NextFile(transfer.receive_file) as files:
         def open_sink(request: Command, context: AcceptedContext) -> FileSink:

@@ -208,7 +208,7 @@ def retrieve(
         from workstation.net.retrieve_plan import retrieve_identifiers
 
         if method == "get":
-            sop_classes = {instance.sop_class_uid for instance in wanted if instance.sop_class_uid}
+            sop_classes = {instance.sop_class_uid for instance in wanted}  # "" where the PACS did not say
             c_get(node, local, retrieve_identifiers(remote, wanted), sop_classes, transfer)
         else:
             with _move_destination(archive, local, storage_scp, transfer):
