@@ -221,3 +221,33 @@ def test_a_malformed_p_data_aborts_the_association(pair):
     with pytest.raises(ConnectionLost, match="malformed"):
         next(assoc.receive())
     assert read_pdu(peer)[0] == 7  # we sent an A-ABORT
+
+
+def test_a_pdu_announcing_gigabytes_is_refused_before_anything_is_allocated(pair):
+    assoc, peer = pair
+    send(peer, struct.pack(">BxI", 4, 0xFFFFFFF0))  # a broken or hostile peer: 4 GB announced, nothing sent
+    with pytest.raises(ConnectionLost, match="at most"):
+        next(assoc.receive())
+    assert read_pdu(peer)[0] == 7  # we sent an A-ABORT
+    assert len(assoc._buffer) == 1 << 20  # the receive buffer was not grown for it
+
+
+def test_bytes_left_after_the_last_value_of_a_p_data_abort_the_association(pair):
+    assoc, peer = pair
+    send(peer, pdu(4, pdv(1, 0x03, b"command") + b"\x00\x00\x00"))  # 3 bytes: too short for another value
+    received = assoc.receive()
+    assert bytes(next(received).value) == b"command"
+    with pytest.raises(ConnectionLost, match="after its last value"):
+        next(received)
+    assert read_pdu(peer)[0] == 7
+
+
+def test_an_association_request_announcing_gigabytes_is_refused(local):
+    ours, peer = socket.socketpair()
+    try:
+        peer.sendall(struct.pack(">BxI", 1, 0x7FFFFFFF))
+        with pytest.raises(ConnectionLost, match="association PDU"):
+            UpperLayerAssociation.accept(ours, local, [], timeout=5)
+    finally:
+        ours.close()
+        peer.close()

@@ -44,6 +44,11 @@ _A_ABORT = bytes([A_ABORT_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])  # source: service u
 _A_RELEASE_RQ = bytes([A_RELEASE_RQ_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])
 _A_RELEASE_RP = bytes([A_RELEASE_RP_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])
 _RECEIVE_BUFFER = 1 << 20  # a P-DATA PDU at most this long is read into one reused buffer
+# Larger announced lengths are refused before anything is allocated: a broken or hostile peer's 4 GB length must not
+# take the memory. Real PDUs stay far below (Orthanc sends 128 KiB; we announce 1 MiB; an association request with
+# every storage class and syntax is ~40 KB).
+LARGEST_PDU = 64 << 20
+LARGEST_NEGOTIATION_PDU = 1 << 20
 
 
 class ConnectionLost(Exception):
@@ -192,6 +197,8 @@ class UpperLayerAssociation:
         """One PDU as bytes (header included, as pynetdicom's decoders want it): for the negotiation only."""
         header = _receive_exactly(connection, _PDU_HEADER.size)
         pdu_type, length = _PDU_HEADER.unpack(header)
+        if length > LARGEST_NEGOTIATION_PDU:
+            raise ConnectionLost(f"an association PDU of {length} bytes (at most {LARGEST_NEGOTIATION_PDU} taken)")
         return pdu_type, bytes(header) + bytes(_receive_exactly(connection, length))
 
     # -- data transfer ---------------------------------------------------------------------------
@@ -239,6 +246,9 @@ class UpperLayerAssociation:
                         raise ConnectionLost(f"malformed P-DATA from {self.peer} (a value of {length} bytes)")
                     yield PresentationDataValue(context_id, bool(control & 0x01), bool(control & 0x02),
                                                 body[start:position])
+                if position != end:
+                    self.abort()
+                    raise ConnectionLost(f"malformed P-DATA from {self.peer} ({end - position} bytes after its last value)")
             elif pdu_type == A_RELEASE_RQ_TYPE:
                 self._send(_A_RELEASE_RP)
                 self.close()
@@ -252,6 +262,9 @@ class UpperLayerAssociation:
         try:
             _receive_into(self._connection, memoryview(self._header), self.still_waiting)
             pdu_type, length = _PDU_HEADER.unpack(self._header)
+            if length > LARGEST_PDU:
+                self.abort()
+                raise ConnectionLost(f"a PDU of {length} bytes from {self.peer} (at most {LARGEST_PDU} taken)")
             if length > len(self._buffer):
                 self._buffer = bytearray(length)
             body = memoryview(self._buffer)[:length]
