@@ -19,6 +19,7 @@ from workstation.archive import Archive
 from workstation.core.stored_file import dcmread_stored, read_stored
 from workstation.net.echo import c_echo
 from workstation.net.orthanc_server import free_port
+from workstation.net import storage_scp
 from workstation.net.storage_scp import StorageSCP
 from workstation.settings.pacs_nodes import LocalNode, PacsNode
 
@@ -89,3 +90,34 @@ def test_stopping_with_a_peer_connected_ends_its_association_and_frees_the_port(
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("", local.storage_port))  # raises if the SCP still held the port
+
+
+def test_associations_beyond_the_limit_are_told_to_come_back_later(scp, monkeypatch):
+    monkeypatch.setattr(storage_scp, "MAXIMUM_ASSOCIATIONS", 2)
+    held = [peer_association(scp, [build_context(CTImageStorage)]) for _ in range(2)]
+    try:
+        ae = AE(ae_title="MODALITY")
+        ae.add_requested_context(CTImageStorage)
+        refused = ae.associate("127.0.0.1", scp.local.storage_port, ae_title=scp.local.aet)
+        assert refused.is_rejected
+        assert refused.acceptor.primitive.result == 0x02  # transient: the modality tries again later
+        assert refused.acceptor.primitive.diagnostic == 0x02  # local limit exceeded
+    finally:
+        held[0].release()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the released association's slot comes free
+        again = peer_association_or_none(scp)
+        if again is not None:
+            again.release()
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("no association accepted after one was released")
+    held[1].release()
+
+
+def peer_association_or_none(scp: StorageSCP):
+    ae = AE(ae_title="MODALITY")
+    ae.add_requested_context(CTImageStorage)
+    assoc = ae.associate("127.0.0.1", scp.local.storage_port, ae_title=scp.local.aet)
+    return assoc if assoc.is_established else None

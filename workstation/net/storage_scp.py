@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 _STATUS_OUT_OF_RESOURCES = 0xA700
 ASSOCIATION_TIMEOUT = 60.0  # seconds a calling peer may stay silent (as pynetdicom's default)
+# associations served at once (each a thread and a 1 MiB buffer); more are told to come back later (pynetdicom's
+# default was 10: a C-MOVE's sub-operations plus several modalities pushing fit well within this)
+MAXIMUM_ASSOCIATIONS = 32
 VERIFICATION = "1.2.840.10008.1.1"
 
 
@@ -136,8 +139,30 @@ class StorageSCP:
                 if listener not in self._listeners:
                     connection.close()
                     return
+                busy = len(self._connections) >= MAXIMUM_ASSOCIATIONS
                 self._connections.add(connection)
-            self._start_thread(self._serve, (connection, tls), "storage-scp-association")
+            if busy:
+                log.warning("storage SCP: %d associations already open; one more told to come back later",
+                            MAXIMUM_ASSOCIATIONS)
+                self._start_thread(self._refuse, (connection, tls), "storage-scp-busy")
+            else:
+                self._start_thread(self._serve, (connection, tls), "storage-scp-association")
+
+    def _refuse(self, connection: socket.socket, tls: ssl.SSLContext | None) -> None:
+        """Answer an association beyond ``MAXIMUM_ASSOCIATIONS`` with a transient rejection (briefly waited for)."""
+        from workstation.net.upper_layer import ConnectionLost, UpperLayerAssociation
+
+        try:
+            if tls is not None:
+                connection.settimeout(5.0)
+                connection = self._secure(connection, tls)
+            UpperLayerAssociation.reject_busy(connection, 5.0)
+        except (ConnectionLost, OSError) as error:
+            log.info("storage SCP: a refused association ended early: %s", error)
+        finally:
+            with self._lock:
+                self._connections.discard(connection)
+            _shut(connection)
 
     def _serve(self, connection: socket.socket, tls: ssl.SSLContext | None) -> None:
         from workstation.net.store_receiver import receive
@@ -151,11 +176,7 @@ class StorageSCP:
         try:
             if tls is not None:
                 connection.settimeout(ASSOCIATION_TIMEOUT)
-                secure = tls.wrap_socket(connection, server_side=True)
-                with self._lock:  # the plain socket gave its descriptor to the TLS one
-                    self._connections.discard(connection)
-                    self._connections.add(secure)
-                connection = secure
+                connection = self._secure(connection, tls)
             assoc = UpperLayerAssociation.accept(connection, self.local, self._supported, ASSOCIATION_TIMEOUT)
             association.assoc = assoc
             receive(assoc, association.open_sink, association.on_command)
@@ -172,6 +193,14 @@ class StorageSCP:
             with self._lock:
                 self._connections.discard(connection)
             _shut(connection)
+
+    def _secure(self, connection: socket.socket, tls: ssl.SSLContext) -> ssl.SSLSocket:
+        """The TLS handshake (OSError when refused); the plain socket gives its descriptor to the TLS one."""
+        secure = tls.wrap_socket(connection, server_side=True)
+        with self._lock:
+            self._connections.discard(connection)
+            self._connections.add(secure)
+        return secure
 
     def _transfer_for(self, request: Command) -> Transfer | None:
         originator = request.get("MoveOriginatorApplicationEntityTitle")

@@ -36,11 +36,13 @@ log = logging.getLogger(__name__)
 
 APPLICATION_CONTEXT_NAME = "1.2.840.10008.3.1.1.1"
 # PDU types (PS3.8 9.3.1)
-A_ASSOCIATE_RQ_TYPE, A_ASSOCIATE_AC_TYPE, P_DATA_TF_TYPE = 0x01, 0x02, 0x04
+A_ASSOCIATE_RQ_TYPE, A_ASSOCIATE_AC_TYPE, A_ASSOCIATE_RJ_TYPE, P_DATA_TF_TYPE = 0x01, 0x02, 0x03, 0x04
 A_RELEASE_RQ_TYPE, A_RELEASE_RP_TYPE, A_ABORT_TYPE = 0x05, 0x06, 0x07
 _PDU_HEADER = struct.Struct(">BxI")
 _PDV_HEADER = struct.Struct(">IBB")
 _A_ABORT = bytes([A_ABORT_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])  # source: service user, no reason
+# result 2 (rejected-transient), source 3 (service provider, presentation), reason 2 (local limit exceeded)
+_A_ASSOCIATE_RJ_BUSY = bytes([A_ASSOCIATE_RJ_TYPE, 0, 0, 0, 0, 4, 0, 2, 3, 2])
 _A_RELEASE_RQ = bytes([A_RELEASE_RQ_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])
 _A_RELEASE_RP = bytes([A_RELEASE_RP_TYPE, 0, 0, 0, 0, 4, 0, 0, 0, 0])
 _RECEIVE_BUFFER = 1 << 20  # a P-DATA PDU at most this long is read into one reused buffer
@@ -191,6 +193,18 @@ class UpperLayerAssociation:
                                                        str(result.transfer_syntax[0]))
                     for result in results if result.result == 0x00}
         return cls(connection, str(asked.calling_ae_title), accepted, asked.maximum_length_received or 0)
+
+    @classmethod
+    def reject_busy(cls, connection: socket.socket, timeout: float) -> None:
+        """Read an association request and answer it with A-ASSOCIATE-RJ: transient, local limit exceeded
+        (PS3.8 9.3.4), so the peer tries again later. ConnectionLost when no request comes."""
+        connection.settimeout(timeout)
+        try:
+            pdu_type, _body = cls._read_whole_pdu(connection)
+            if pdu_type == A_ASSOCIATE_RQ_TYPE:
+                connection.sendall(_A_ASSOCIATE_RJ_BUSY)
+        except OSError as error:
+            raise ConnectionLost(f"no association request: {error}") from error
 
     @staticmethod
     def _read_whole_pdu(connection: socket.socket) -> tuple[int, bytes]:
