@@ -6,6 +6,7 @@ filer thread that files what has queued up in batches (the WADO-RS study stream)
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from workstation.archive import Archive
 from workstation.core.errors import ArchiveError
 from workstation.net import transfer as transfer_module
 from workstation.net.transfer import Transfer
+from workstation.settings.home import workstation_home
 
 
 @dataclass(frozen=True)
@@ -112,3 +114,17 @@ def test_a_streamed_file_that_cannot_be_filed_is_recorded_and_the_others_kept(tm
         assert "truncated" in transfer.store_errors[0]
         assert archive.has_instance("1.2.6.1") and archive.has_instance("1.2.6.3")
         assert not any((archive.folder / "incoming").iterdir())
+
+
+def test_files_held_in_memory_by_an_encrypted_cache_free_their_room_once_filed(tmp_path):
+    (workstation_home() / "security.json").write_text(
+        json.dumps({"encrypt_cache": True, "cache_key_file": str(tmp_path / "cache.key")}), encoding="utf-8")
+    with Archive(tmp_path / "archive") as archive:
+        transfer = Transfer(archive)
+        for number in range(5):
+            streamed(transfer, instance_bytes(sop_instance_uid=f"1.2.7.{number}", pixels=48))
+        streamed(transfer, b"not DICOM" * 100)  # refused: its room is freed all the same
+        transfer.finish_writes()
+
+        assert transfer.received_instances == 5 and len(transfer.store_errors) == 1
+        assert transfer._bytes_in_flight == 0  # the receiver would otherwise block once the limit is reached

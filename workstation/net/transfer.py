@@ -216,6 +216,7 @@ class Transfer:
                 self._file_batch(received)
 
     def _file_batch(self, received: list[ReceivedFile]) -> None:
+        held = sum(item.buffered_bytes for item in received)  # counted before filing, which drops what a file holds
         try:
             outcomes = self.archive.file_incoming(received)
         except WorkstationError as error:
@@ -228,7 +229,7 @@ class Transfer:
                     self.store_errors.append(str(outcome))
             else:
                 self.count(outcome, item.size)
-        self._release_room(sum(item.buffered_bytes for item in received))
+        self._release_room(held)
 
     def finish_writes(self) -> None:
         """Wait until every handed-over file is in the archive (or has failed)."""
