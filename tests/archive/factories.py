@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +17,8 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 from workstation.archive import Archive
 from workstation.core.stored_file import read_stored
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def instance_bytes(
@@ -85,3 +93,15 @@ def assert_index_and_files_agree(archive: Archive) -> None:
             assert series.instance_count == len(paths)
             assert series.size_bytes == sum(len(read_stored(path)) for path in paths)  # plaintext when encrypted
     assert not any((archive.folder / "incoming").iterdir())
+
+
+def kill_command_when(home: Path, arguments: list[str], ready: Callable[[], bool], poll: float = 0.001) -> None:
+    """Run ``workstation ARGUMENTS`` in its own process and SIGKILL it once ``ready()`` (a crash test's moment)."""
+    environment = {**os.environ, "WORKSTATION_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "workstation", *arguments], env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and not ready():
+        time.sleep(poll)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, f"`workstation {arguments[0]}` ended before it could be killed"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.archive.factories import assert_index_and_files_agree, instance_bytes, stored_files
+from tests.archive.factories import assert_index_and_files_agree, instance_bytes, kill_command_when, stored_files
 from workstation.archive import Archive
 from workstation.archive.archive import BATCH_FILES
 
@@ -61,18 +61,8 @@ def test_kill_during_import_leaves_index_and_files_in_agreement(shared_dicom, wo
         shared_dicom / "priors_ct",
     ]
     folder = workstation_home / "archive"
-    environment = {**os.environ, "WORKSTATION_HOME": str(workstation_home), "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workstation", "import", *map(str, sources)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if (folder / "files").is_dir() and len(stored_files(folder)) >= files_before_kill:
-            break
-        time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
-    assert process.wait(timeout=30) == -signal.SIGKILL, "the import ended before it could be killed"
+    kill_command_when(workstation_home, ["import", *map(str, sources)],
+                      lambda: (folder / "files").is_dir() and len(stored_files(folder)) >= files_before_kill, poll=0.002)
 
     with Archive(folder) as archive:
         assert_index_and_files_agree(archive)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
 
-from tests.archive.factories import assert_index_and_files_agree
+from tests.archive.factories import assert_index_and_files_agree, kill_command_when
 from workstation.archive import Archive
 from workstation.core.stored_file import dcmread_stored
 from workstation.net import dimse_retrieve
@@ -154,17 +152,8 @@ def test_kill_mid_retrieve_then_open_and_resume_holds_each_instance_once_and_who
     """SIGKILL while ``workstation retrieve`` streams the study (retrieved files are flushed after filing):
     the next opening checks what was filed but not yet flushed, and a resume completes the study."""
     folder = workstation_home / "archive"
-    environment = {**os.environ, "WORKSTATION_HOME": str(workstation_home), "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workstation", "retrieve", "--pacs", pacs.dicomweb_url, "--study", ct["study"],
-         "--method", "web"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if (folder / "files").is_dir() and any(path.is_file() for path in (folder / "files").rglob("*.dcm")):
-            break
-        time.sleep(0.001)
-    process.send_signal(signal.SIGKILL)
-    assert process.wait(timeout=30) == -signal.SIGKILL, "the retrieve ended before it could be killed"
+    kill_command_when(workstation_home, ["retrieve", "--pacs", pacs.dicomweb_url, "--study", ct["study"], "--method", "web"],
+                      lambda: (folder / "files").is_dir() and any(path.is_file() for path in (folder / "files").rglob("*.dcm")))
 
     with Archive(folder) as archive:
         assert_index_and_files_agree(archive)
