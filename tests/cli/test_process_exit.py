@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from tests.conftest import ENCRYPTED_CACHE_VARIABLE
 ENDING = """
 import atexit, logging, sys, threading, time
 from workstation.cli.process_exit import exit_without_teardown
+from workstation.net.orthanc_server import free_port  # a port nothing listens on
 
 logging.basicConfig(filename=sys.argv[1], level=logging.INFO)
 logging.getLogger("probe").info("logged before the end")
@@ -60,19 +60,13 @@ def test_a_running_thread_gets_the_normal_exit_that_waits_for_it(tmp_path):
     assert "logged before the end" in logged
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_failed_dicomweb_retrieve_ends_quickly_with_its_message_audit_log_and_lean_imports(workstation_home):
     """The retrieve command ends by ``exit_without_teardown``; its audit record, log and message are all kept,
     and it loads neither the password hasher, nor the database key derivation, nor multiprocessing."""
     unwanted = ["argon2", "multiprocessing", "pydicom", "pynetdicom", "ldap3", "numpy"]
     if not os.environ.get(ENCRYPTED_CACHE_VARIABLE):  # an encrypting station derives its database keys
         unwanted.append("cryptography")
-    url = f"http://127.0.0.1:{closed_port()}/dicom-web"
+    url = f"http://127.0.0.1:{free_port()}/dicom-web"
     probe = ("import atexit, sys; "
              f"atexit.register(lambda: print('loaded:', sorted(m for m in {unwanted!r} if m in sys.modules))); "
              f"sys.argv = ['workstation', 'retrieve', '--pacs', {url!r}, '--study', '1.2.3.4', '--method', 'web']; "
