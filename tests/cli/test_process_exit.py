@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ENCRYPTED_CACHE_VARIABLE
+from workstation.net.orthanc_server import free_port  # a port nothing listens on
 
 ENDING = """
 import atexit, logging, sys, threading, time
 from workstation.cli.process_exit import exit_without_teardown
-from workstation.net.orthanc_server import free_port  # a port nothing listens on
 
 logging.basicConfig(filename=sys.argv[1], level=logging.INFO)
 logging.getLogger("probe").info("logged before the end")
