@@ -46,7 +46,9 @@ def _rate(row: JobRow) -> str:
     progress = row.progress
     if progress is None or progress.elapsed_seconds <= 0 or not progress.received_instances:
         return ""
-    return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {progress.instances_per_second:.3g} img/s"
+    per_second = progress.instances_per_second
+    images = f"{per_second:.0f}" if per_second >= 10 else f"{per_second:.2g}"  # not "2.38e+03" on a fast link
+    return f"{progress.bytes_per_second / 1e6:.1f} MB/s, {images} img/s"
 
 
 KINDS = {Priority.CURRENT: "current", Priority.NEXT: "next exam", Priority.PRIOR: "prior"}
